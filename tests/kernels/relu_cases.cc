@@ -28,4 +28,6 @@ std::vector<AccuracyCase> relu_cases() {
   return cases;
 }
 
+static const bool registered = register_accuracy_cases("relu", relu_cases);
+
 }  // namespace simdnet::test

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 #include <stdexcept>
 
@@ -84,10 +85,22 @@ std::vector<RowShape> row_shapes() {
           {2, 20000, 0}};
 }
 
+namespace {
+std::map<std::string, CaseList>& registry() {
+  static std::map<std::string, CaseList> families;  // sorted: a fixed report order
+  return families;
+}
+}  // namespace
+
+bool register_accuracy_cases(const std::string& family, CaseList cases) {
+  registry()[family] = cases;
+  return true;
+}
+
 std::vector<AccuracyCase> all_accuracy_cases() {
   std::vector<AccuracyCase> all;
-  for (auto family : {relu_cases}) {
-    auto cases = family();
+  for (const auto& [family, make] : registry()) {
+    auto cases = make();
     all.insert(all.end(), cases.begin(), cases.end());
   }
   return all;

@@ -50,10 +50,21 @@ struct AccuracyCase {
   std::function<CaseResult()> run;
 };
 
-// Every family contributes its cases (tests/kernels/<family>_cases.cc).
+// Every family contributes its cases (tests/kernels/<family>_cases.cc), which
+// its GoogleTest file runs per target and which register themselves for the
+// accuracy report with
+//   static const bool registered = register_accuracy_cases("relu", relu_cases);
+using CaseList = std::vector<AccuracyCase> (*)();
+bool register_accuracy_cases(const std::string& family, CaseList cases);
 std::vector<AccuracyCase> relu_cases();
+std::vector<AccuracyCase> bias_cases();
+std::vector<AccuracyCase> matmul_cases();
+std::vector<AccuracyCase> softmax_cross_entropy_cases();
+std::vector<AccuracyCase> batchnorm_cases();
+std::vector<AccuracyCase> dropout_cases();
+std::vector<AccuracyCase> optimizer_cases();
 
-// All families' cases, in a fixed order.
+// All registered families' cases, families in name order.
 std::vector<AccuracyCase> all_accuracy_cases();
 
 // Deterministic pseudo-random inputs in [lo, hi) (no dependence on the kernels'
