@@ -1,0 +1,216 @@
+// Update rules: Highway dispatch + fixed element blocks on the thread pool.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/optimizer.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/optimizer-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdnet::kernels::HWY_NAMESPACE {
+
+// One exported function per rule; weight_decay == 0 takes the kDecay = false body.
+void Sgd(float* w, const float* dw, size_t n, float lr, float weight_decay) {
+  if (weight_decay != 0) {
+    SgdBlock<true>(w, dw, n, lr, weight_decay);
+  } else {
+    SgdBlock<false>(w, dw, n, lr, 0);
+  }
+}
+
+void Momentum(float* w, const float* dw, float* velocity, size_t n, float lr, float mu,
+              float weight_decay) {
+  if (weight_decay != 0) {
+    MomentumBlock<true>(w, dw, velocity, n, lr, mu, weight_decay);
+  } else {
+    MomentumBlock<false>(w, dw, velocity, n, lr, mu, 0);
+  }
+}
+
+void Nesterov(float* w, const float* dw, float* velocity, size_t n, float lr, float mu,
+              float weight_decay) {
+  if (weight_decay != 0) {
+    NesterovBlock<true>(w, dw, velocity, n, lr, mu, weight_decay);
+  } else {
+    NesterovBlock<false>(w, dw, velocity, n, lr, mu, 0);
+  }
+}
+
+void Rmsprop(float* w, const float* dw, float* cache, size_t n, float lr, float decay,
+             float one_minus_decay, float eps, float weight_decay) {
+  if (weight_decay != 0) {
+    RmspropBlock<true>(w, dw, cache, n, lr, decay, one_minus_decay, eps, weight_decay);
+  } else {
+    RmspropBlock<false>(w, dw, cache, n, lr, decay, one_minus_decay, eps, 0);
+  }
+}
+
+void Adam(float* w, const float* dw, float* m, float* v, size_t n, float lr, float b1,
+          float one_minus_b1, float b2, float one_minus_b2, float inv_correction1,
+          float inv_correction2, float eps, float weight_decay) {
+  if (weight_decay != 0) {
+    AdamBlock<true>(w, dw, m, v, n, lr, b1, one_minus_b1, b2, one_minus_b2, inv_correction1,
+                    inv_correction2, eps, weight_decay);
+  } else {
+    AdamBlock<false>(w, dw, m, v, n, lr, b1, one_minus_b1, b2, one_minus_b2, inv_correction1,
+                     inv_correction2, eps, 0);
+  }
+}
+
+}  // namespace simdnet::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/shape_check.h"
+#include "simdnet/kernels/optimizer.h"
+#include "simdnet/kernels/parallel.h"
+
+namespace simdnet::kernels {
+HWY_EXPORT(Sgd);
+HWY_EXPORT(Momentum);
+HWY_EXPORT(Nesterov);
+HWY_EXPORT(Rmsprop);
+HWY_EXPORT(Adam);
+
+namespace detail {
+namespace {
+
+// The shortest text that reads back as the same float: 0.001f prints as 0.001.
+std::string format(float value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof(text), value).ptr;
+  return std::string(text, end);
+}
+
+[[noreturn]] void fail(const char* kernel, const char* name, float value, const char* expected) {
+  throw std::invalid_argument(std::string(kernel) + ": " + name + " = " + format(value) +
+                              "; expected " + expected);
+}
+
+void check_positive(const char* kernel, const char* name, float value) {
+  if (!(std::isfinite(value) && value > 0)) fail(kernel, name, value, "a finite value > 0");
+}
+void check_non_negative(const char* kernel, const char* name, float value) {
+  if (!(std::isfinite(value) && value >= 0)) fail(kernel, name, value, "a finite value >= 0");
+}
+void check_unit_interval(const char* kernel, const char* name, float value) {
+  if (!(value >= 0 && value < 1)) fail(kernel, name, value, "a value in [0, 1)");
+}
+
+}  // namespace
+
+void check_config(const char* kernel, const SgdConfig& config) {
+  check_positive(kernel, "learning_rate", config.learning_rate);
+  check_non_negative(kernel, "weight_decay", config.weight_decay);
+}
+void check_config(const char* kernel, const SgdMomentumConfig& config) {
+  check_positive(kernel, "learning_rate", config.learning_rate);
+  check_unit_interval(kernel, "momentum", config.momentum);
+  check_non_negative(kernel, "weight_decay", config.weight_decay);
+}
+void check_config(const char* kernel, const RmspropConfig& config) {
+  check_positive(kernel, "learning_rate", config.learning_rate);
+  check_unit_interval(kernel, "decay_rate", config.decay_rate);
+  check_positive(kernel, "epsilon", config.epsilon);
+  check_non_negative(kernel, "weight_decay", config.weight_decay);
+}
+void check_config(const char* kernel, const AdamConfig& config, int64_t t) {
+  check_positive(kernel, "learning_rate", config.learning_rate);
+  check_unit_interval(kernel, "beta1", config.beta1);
+  check_unit_interval(kernel, "beta2", config.beta2);
+  check_positive(kernel, "epsilon", config.epsilon);
+  check_non_negative(kernel, "weight_decay", config.weight_decay);
+  if (t < 1) {
+    throw std::invalid_argument(std::string(kernel) + ": t = " + std::to_string(t) +
+                                "; expected the step number, counted from 1");
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+// Fixed blocks of elements, independent of the thread count.
+constexpr size_t kBlock = 16384;
+
+template <class Body>
+void for_each_block(size_t n, const Body& body) {
+  parallel_for(block_count(n, kBlock), [&](size_t b) {
+    const size_t begin = b * kBlock;
+    body(begin, std::min(kBlock, n - begin));
+  });
+}
+
+}  // namespace
+
+void sgd_update(std::span<float> w, std::span<const float> dw, const SgdConfig& config) {
+  detail::check_config("sgd_update", config);
+  detail::check_length("sgd_update", "dw", dw.size(), w.size());
+  for_each_block(w.size(), [&](size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Sgd)(w.data() + i, dw.data() + i, n, config.learning_rate,
+                              config.weight_decay);
+  });
+}
+
+void sgd_momentum_update(std::span<float> w, std::span<const float> dw,
+                         std::span<float> velocity, const SgdMomentumConfig& config) {
+  detail::check_config("sgd_momentum_update", config);
+  detail::check_length("sgd_momentum_update", "dw", dw.size(), w.size());
+  detail::check_length("sgd_momentum_update", "velocity", velocity.size(), w.size());
+  for_each_block(w.size(), [&](size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Momentum)(w.data() + i, dw.data() + i, velocity.data() + i, n,
+                                   config.learning_rate, config.momentum, config.weight_decay);
+  });
+}
+
+void nesterov_update(std::span<float> w, std::span<const float> dw, std::span<float> velocity,
+                     const NesterovConfig& config) {
+  detail::check_config("nesterov_update", config);
+  detail::check_length("nesterov_update", "dw", dw.size(), w.size());
+  detail::check_length("nesterov_update", "velocity", velocity.size(), w.size());
+  for_each_block(w.size(), [&](size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Nesterov)(w.data() + i, dw.data() + i, velocity.data() + i, n,
+                                   config.learning_rate, config.momentum, config.weight_decay);
+  });
+}
+
+void rmsprop_update(std::span<float> w, std::span<const float> dw, std::span<float> cache,
+                    const RmspropConfig& config) {
+  detail::check_config("rmsprop_update", config);
+  detail::check_length("rmsprop_update", "dw", dw.size(), w.size());
+  detail::check_length("rmsprop_update", "cache", cache.size(), w.size());
+  const float one_minus_decay = static_cast<float>(1.0 - double(config.decay_rate));
+  for_each_block(w.size(), [&](size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Rmsprop)(w.data() + i, dw.data() + i, cache.data() + i, n,
+                                  config.learning_rate, config.decay_rate, one_minus_decay,
+                                  config.epsilon, config.weight_decay);
+  });
+}
+
+void adam_update(std::span<float> w, std::span<const float> dw, std::span<float> m,
+                 std::span<float> v, const AdamConfig& config, int64_t t) {
+  detail::check_config("adam_update", config, t);
+  detail::check_length("adam_update", "dw", dw.size(), w.size());
+  detail::check_length("adam_update", "m", m.size(), w.size());
+  detail::check_length("adam_update", "v", v.size(), w.size());
+  // Per-call scalars in double: 1 - beta and the bias corrections 1 / (1 - beta^t).
+  const double b1 = config.beta1, b2 = config.beta2;
+  const float one_minus_b1 = static_cast<float>(1.0 - b1);
+  const float one_minus_b2 = static_cast<float>(1.0 - b2);
+  const float inv_correction1 = static_cast<float>(1.0 / (1.0 - std::pow(b1, double(t))));
+  const float inv_correction2 = static_cast<float>(1.0 / (1.0 - std::pow(b2, double(t))));
+  for_each_block(w.size(), [&](size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Adam)(w.data() + i, dw.data() + i, m.data() + i, v.data() + i, n,
+                               config.learning_rate, config.beta1, one_minus_b1, config.beta2,
+                               one_minus_b2, inv_correction1, inv_correction2, config.epsilon,
+                               config.weight_decay);
+  });
+}
+
+}  // namespace simdnet::kernels
+#endif  // HWY_ONCE
