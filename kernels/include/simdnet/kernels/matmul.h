@@ -1,0 +1,52 @@
+// Matrix multiplication with a fused epilogue: the affine layer's three GEMMs.
+//
+//   forward   out = x·W + b        matmul(kNN, x, W, out, {.bias = b})
+//   backward  dx  = dout·Wᵀ        matmul(kNT, dout, W, dx)
+//             dW  = xᵀ·dout        matmul(kTN, x, dout, dW)
+//
+// All matrices are row-major views with explicit strides; the transposes are
+// named by the form, never materialized. C must not overlap A or B.
+#pragma once
+
+#include <span>
+
+#include "simdnet/kernels/matrix.h"
+
+namespace simdnet::kernels {
+
+// Which operand is transposed: C = A·B, C = Aᵀ·B, C = A·Bᵀ.
+enum class MatmulForm { kNN, kTN, kNT };
+
+// What happens to the product before it is stored, in this order.
+struct MatmulEpilogue {
+  bool accumulate = false;      // C += product   (else C = product)
+  std::span<const float> bias;  // empty, or one per column of C, added to every row
+  bool relu = false;            // applied last: C = max(0, ...)
+};
+
+// C = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ), where op(A) is M×K,
+// op(B) is K×N and C is M×N. Throws std::invalid_argument naming the form and
+// the shapes when they do not fit. Outputs are bit-identical for any thread
+// count (the summation order over K of every element is fixed by the shape).
+void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
+            const MatmulEpilogue& epilogue = {});
+
+// "NN", "TN" or "NT".
+const char* matmul_form_name(MatmulForm form);
+
+// Scalar references: the definition, one dot product per element, accumulated
+// in double (ascending k), then bias, C and ReLU. The double overload (double
+// epilogue bias) serves gradient checks.
+namespace reference {
+void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
+            const MatmulEpilogue& epilogue = {});
+struct MatmulEpilogueD {
+  bool accumulate = false;
+  std::span<const double> bias;
+  bool relu = false;
+};
+void matmul(MatmulForm form, ConstMatrixViewD a, ConstMatrixViewD b, MatrixViewD c,
+            const MatmulEpilogueD& epilogue = {});
+}  // namespace reference
+
+}  // namespace simdnet::kernels

@@ -1,0 +1,127 @@
+#include "simdnet/kernels/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hwy/tests/hwy_gtest.h"
+#include "simdnet/kernels/parallel.h"
+#include "support/checks.h"
+
+namespace simdnet::test {
+namespace {
+
+using kernels::MatmulForm;
+
+// Runs once per Highway target compiled into the library (AVX3, AVX2, SSE4, ...).
+class MatmulTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(MatmulTest);
+
+TEST_P(MatmulTest, MatchesReference) { expect_cases_pass(matmul_cases()); }
+
+// A matmul called from inside parallel tasks (as a layer running per-sample
+// work would) must not share packing buffers with the one running on the same
+// thread: each result equals the one computed alone.
+TEST_P(MatmulTest, CallsFromParallelTasksAreIndependent) {
+  constexpr size_t kCalls = 6;
+  const auto a = random_matrix(37, 300, 11), b = random_matrix(300, 70, 12);
+  std::vector<kernels::Matrix> alone, nested;
+  for (size_t t = 0; t < kCalls; ++t) alone.emplace_back(37, 70), nested.emplace_back(37, 70);
+  for (size_t t = 0; t < kCalls; ++t) {
+    kernels::matmul(MatmulForm::kNN, a.view().rows_from(t, 31), b.view(),
+                    alone[t].view().rows_from(0, 31));
+  }
+  const int before = kernels::thread_count();
+  kernels::set_thread_count(3);
+  kernels::parallel_for(kCalls, [&](size_t t) {
+    kernels::matmul(MatmulForm::kNN, a.view().rows_from(t, 31), b.view(),
+                    nested[t].view().rows_from(0, 31));
+  });
+  kernels::set_thread_count(before);
+  for (size_t t = 0; t < kCalls; ++t) {
+    EXPECT_EQ(0, std::memcmp(alone[t].data(), nested[t].data(), 37 * 70 * sizeof(float)))
+        << "call " << t;
+  }
+}
+
+// Many tiles and several k blocks, all three forms with a full epilogue: the
+// same bits for 1, 2, 3 and 4 threads (one thread packs and computes in turn,
+// several overlap packing and computing), on every target.
+TEST_P(MatmulTest, BitIdenticalAcrossThreads) {
+  const size_t m = 151, n = 203, k = 577;
+  const auto a = random_matrix(m, k, 21), at = random_matrix(k, m, 22);
+  const auto b = random_matrix(k, n, 23), bt = random_matrix(n, k, 24);
+  const auto c0 = random_matrix(m, n, 25);
+  const std::vector<float> bias = random_vector(n, 26);
+  expect_bit_identical_across_threads([&] {
+    std::vector<float> out;
+    const struct {
+      MatmulForm form;
+      const kernels::Matrix &a, &b;
+    } calls[] = {{MatmulForm::kNN, a, b}, {MatmulForm::kTN, at, b}, {MatmulForm::kNT, a, bt}};
+    for (const auto& call : calls) {
+      kernels::Matrix c(m, n);
+      std::memcpy(c.data(), c0.data(), m * n * sizeof(float));
+      kernels::matmul(call.form, call.a.view(), call.b.view(), c.view(), {true, bias, true});
+      out.insert(out.end(), c.storage().begin(), c.storage().end());
+    }
+    return out;
+  });
+}
+
+std::string error_of(MatmulForm form, size_t am, size_t ak, size_t bk, size_t bn, size_t cm,
+                     size_t cn, size_t bias = 0) {
+  kernels::Matrix a(am, ak), b(bk, bn), c(cm, cn);
+  const std::vector<float> bias_values(bias);
+  try {
+    kernels::matmul(form, a.view(), b.view(), c.view(), {false, bias_values, false});
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+
+TEST(Matmul, ShapeMismatchNamesTheFormAndShapes) {
+  EXPECT_EQ("matmul NN: A is 3x4 but B is 5x6; expected A.cols == B.rows",
+            error_of(MatmulForm::kNN, 3, 4, 5, 6, 3, 6));
+  EXPECT_EQ("matmul TN: A is 3x4 but B is 5x6; expected A.rows == B.rows",
+            error_of(MatmulForm::kTN, 3, 4, 5, 6, 4, 6));
+  EXPECT_EQ("matmul NT: A is 3x4 but B is 5x6; expected A.cols == B.cols",
+            error_of(MatmulForm::kNT, 3, 4, 5, 6, 3, 5));
+  EXPECT_EQ("matmul NN: C is 3x5 but A is 3x4 and B is 4x6; expected C to be 3x6",
+            error_of(MatmulForm::kNN, 3, 4, 4, 6, 3, 5));
+  EXPECT_EQ("matmul NN: bias has 5 elements; expected 0 or 6 (one per column of C)",
+            error_of(MatmulForm::kNN, 3, 4, 4, 6, 3, 6, 5));
+  kernels::Matrix a(3, 4), b(4, 6), c(3, 6);
+  EXPECT_THROW(kernels::reference::matmul(MatmulForm::kNN, b.view(), a.view(), c.view()),
+               std::invalid_argument);
+}
+
+// CS231n's affine layer, out = x·W + b, with its backward written as matmuls:
+//   dx = dout·Wᵀ (NT), dW = xᵀ·dout (TN), db = 1ᵀ·dout (TN with a column of ones),
+// on the double reference, against centered differences: rel_error < 1e-8.
+TEST(Matmul, AffineGradientCheck) {
+  const size_t n = 5, d = 7, h = 4;
+  MatrixD x = random_matrix_d(n, d, 31), w = random_matrix_d(d, h, 32), b = random_matrix_d(1, h, 33);
+  const MatrixD dout = random_matrix_d(n, h, 34);
+  auto forward = [&] {
+    MatrixD out(n, h);
+    kernels::reference::matmul(MatmulForm::kNN, x.view(), w.view(), out.view(),
+                               {false, b.data, false});
+    return out.data;
+  };
+  MatrixD dx(n, d), dw(d, h), db(1, h), ones(n, 1);
+  for (double& v : ones.data) v = 1;
+  kernels::reference::matmul(MatmulForm::kNT, dout.view(), w.view(), dx.view());
+  kernels::reference::matmul(MatmulForm::kTN, x.view(), dout.view(), dw.view());
+  kernels::reference::matmul(MatmulForm::kTN, ones.view(), dout.view(), db.view());
+  EXPECT_LT(rel_error(dx.data, numeric_gradient(forward, x.data, dout.data)), 1e-8);
+  EXPECT_LT(rel_error(dw.data, numeric_gradient(forward, w.data, dout.data)), 1e-8);
+  EXPECT_LT(rel_error(db.data, numeric_gradient(forward, b.data, dout.data)), 1e-8);
+}
+
+}  // namespace
+}  // namespace simdnet::test
