@@ -1,0 +1,302 @@
+// The Solver's loop. Per step: gather a minibatch into preallocated buffers,
+// loss and gradients (the net), one update (the Optimizer). Per epoch: decay
+// the learning rate, check train and val accuracy, keep the best parameters.
+#include "simdnet/nets/solver.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "random_index.h"
+
+namespace simdnet::nets {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void copy_matrix(const kernels::Matrix& from, kernels::Matrix& to) {
+  if (to.rows() != from.rows() || to.cols() != from.cols() || to.stride() != from.stride())
+    to = kernels::Matrix(from.rows(), from.cols(), from.stride());
+  std::copy_n(from.data(), from.rows() * from.stride(), to.data());
+}
+
+void copy_row(const kernels::Matrix& from, size_t from_row, kernels::Matrix& to, size_t to_row) {
+  std::memcpy(to.data() + to_row * to.stride(), from.data() + from_row * from.stride(),
+              from.cols() * sizeof(float));
+}
+
+std::string format_accuracy(double acc) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", acc);
+  return buf;
+}
+
+}  // namespace
+
+void check_solver_config(const SolverConfig& c, size_t train_size) {
+  check_update_config(c.update);
+  if (c.batch_size == 0 || c.batch_size > train_size)
+    throw std::invalid_argument("solver: batch_size = " + std::to_string(c.batch_size) +
+                                "; expected 1 to the training set's size, " +
+                                std::to_string(train_size));
+  if (c.num_epochs == 0) throw std::invalid_argument("solver: num_epochs = 0; expected >= 1");
+  if (!(c.lr_decay > 0 && c.lr_decay <= 1))
+    throw std::invalid_argument("solver: lr_decay = " + std::to_string(c.lr_decay) +
+                                "; expected a value in (0, 1]");
+}
+
+Solver::Solver(FullyConnectedNet& net, const Dataset& train, const Dataset& val,
+               const SolverConfig& config)
+    : net_(net),
+      train_(train),
+      val_(val),
+      config_(config),
+      optimizer_(config.update, net.parameters()) {
+  check_solver_config(config_, train_.size());
+  const size_t d = net_.spec().input_dim;
+  if (train_.features() != d || (val_.size() > 0 && val_.features() != d))
+    throw std::invalid_argument("solver: the net takes " + std::to_string(d) +
+                                " features; train has " + std::to_string(train_.features()) +
+                                ", val " + std::to_string(val_.features()));
+  batch_x_ = kernels::Matrix(config_.batch_size, d);
+  batch_y_.resize(config_.batch_size);
+  order_.resize(train_.size());
+  const size_t subsample = std::min(config_.num_train_samples, train_.size());
+  sample_x_ = kernels::Matrix(subsample, d);
+  sample_y_.resize(subsample);
+  predictions_.resize(std::max(subsample, val_.size()));
+  // Before the first epoch, the best parameters are the initial ones.
+  keep_best();
+}
+
+size_t Solver::batches_per_epoch() const {
+  const size_t n = train_.size(), b = config_.batch_size;
+  return config_.sample_with_replacement ? std::max<size_t>(n / b, 1) : (n + b - 1) / b;
+}
+
+void Solver::set_num_epochs(size_t num_epochs) {
+  if (num_epochs == 0) throw std::invalid_argument("solver: num_epochs = 0; expected >= 1");
+  config_.num_epochs = num_epochs;
+}
+
+// Gathers batch `b` of the current epoch into batch_x_/batch_y_; returns its
+// number of rows.
+size_t Solver::fill_batch(size_t b) {
+  const size_t n = train_.size(), size = config_.batch_size;
+  if (config_.sample_with_replacement) {
+    // Draw j = iteration * batch + k of the sampling stream picks row k.
+    const uint64_t first = record_.iteration * size;
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = uniform_below(random64(config_.seed, solver_streams::kSample, first + k), n);
+      copy_row(train_.x, i, batch_x_, k);
+      batch_y_[k] = train_.y[i];
+    }
+    return size;
+  }
+  const size_t begin = b * size, rows = std::min(size, n - begin);
+  for (size_t k = 0; k < rows; ++k) {
+    const size_t i = order_[begin + k];
+    copy_row(train_.x, i, batch_x_, k);
+    batch_y_[k] = train_.y[i];
+  }
+  return rows;
+}
+
+double Solver::check_accuracy(const Dataset& data, size_t num_samples, uint64_t stream) {
+  const size_t n = data.size();
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  kernels::ConstMatrixView x = data.x.view();
+  const int32_t* labels = data.y.data();
+  size_t rows = n;
+  if (num_samples > 0 && num_samples < n) {
+    // CS231n: np.random.choice(N, num_samples), i.e. with replacement.
+    if (sample_x_.rows() < num_samples || sample_x_.cols() != data.features()) {
+      sample_x_ = kernels::Matrix(num_samples, data.features());
+      sample_y_.resize(num_samples);
+    }
+    for (size_t k = 0; k < num_samples; ++k) {
+      const size_t i = uniform_below(random64(config_.seed, stream, k), n);
+      copy_row(data.x, i, sample_x_, k);
+      sample_y_[k] = data.y[i];
+    }
+    x = sample_x_.view();
+    labels = sample_y_.data();
+    rows = num_samples;
+  }
+  return accuracy_of(x.rows_from(0, rows), labels);
+}
+
+double Solver::accuracy_of(kernels::ConstMatrixView x, const int32_t* labels) {
+  if (predictions_.size() < x.rows) predictions_.resize(x.rows);
+  net_.predict(x, std::span<int32_t>(predictions_.data(), x.rows));
+  size_t right = 0;
+  for (size_t i = 0; i < x.rows; ++i) right += predictions_[i] == labels[i];
+  return static_cast<double>(right) / static_cast<double>(x.rows);
+}
+
+double Solver::validation_accuracy() {
+  if (val_.size() == 0) return std::numeric_limits<double>::quiet_NaN();
+  const size_t k = config_.num_val_samples;
+  // All of val, or its first num_val_samples examples.
+  const size_t rows = k > 0 && k < val_.size() ? k : val_.size();
+  return accuracy_of(val_.x.view().rows_from(0, rows), val_.y.data());
+}
+
+void Solver::keep_best() {
+  const auto& params = net_.parameters();
+  const auto& buffers = net_.buffers();
+  record_.best_parameters.resize(params.size());
+  record_.best_buffers.resize(buffers.size());
+  for (size_t i = 0; i < params.size(); ++i)
+    copy_matrix(params[i].value, record_.best_parameters[i]);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    copy_matrix(buffers[i].value, record_.best_buffers[i]);
+}
+
+void Solver::keep_last() {
+  const auto& params = net_.parameters();
+  const auto& buffers = net_.buffers();
+  record_.last_parameters.resize(params.size());
+  record_.last_buffers.resize(buffers.size());
+  for (size_t i = 0; i < params.size(); ++i)
+    copy_matrix(params[i].value, record_.last_parameters[i]);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    copy_matrix(buffers[i].value, record_.last_buffers[i]);
+}
+
+void Solver::restore_last() {
+  auto& params = net_.parameters();
+  auto& buffers = net_.buffers();
+  if (record_.last_parameters.size() != params.size() ||
+      record_.last_buffers.size() != buffers.size())
+    throw std::logic_error("solver: the last parameters do not match the net");
+  for (size_t i = 0; i < params.size(); ++i)
+    copy_matrix(record_.last_parameters[i], params[i].value);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    copy_matrix(record_.last_buffers[i], buffers[i].value);
+}
+
+void Solver::restore_best() {
+  auto& params = net_.parameters();
+  auto& buffers = net_.buffers();
+  if (record_.best_parameters.size() != params.size() ||
+      record_.best_buffers.size() != buffers.size())
+    throw std::logic_error("solver: the best parameters do not match the net");
+  for (size_t i = 0; i < params.size(); ++i)
+    copy_matrix(record_.best_parameters[i], params[i].value);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    copy_matrix(record_.best_buffers[i], buffers[i].value);
+}
+
+TrainOutcome Solver::train() {
+  const size_t batches = batches_per_epoch();
+  const size_t epochs_left =
+      config_.num_epochs > record_.epoch ? config_.num_epochs - record_.epoch : 0;
+  // The per-step history grows without allocating inside the loop.
+  record_.loss_history.reserve(record_.loss_history.size() + epochs_left * batches);
+  record_.epochs.reserve(config_.num_epochs);
+
+  if (record_.net_holds_best) {
+    restore_last();
+    record_.net_holds_best = false;
+  }
+  TrainOutcome outcome;
+  Progress progress;
+  progress.num_epochs = config_.num_epochs;
+  progress.batches_per_epoch = batches;
+
+  while (record_.epoch < config_.num_epochs) {
+    const size_t epoch = record_.epoch + 1;
+    if (!config_.sample_with_replacement)
+      random_permutation(config_.seed, solver_streams::shuffle(epoch), train_.size(), order_);
+
+    const float learning_rate = optimizer_.learning_rate();
+    double loss_sum = 0;
+    size_t samples = 0;
+    const Clock::time_point start = Clock::now();
+    progress.epoch = epoch;
+    progress.epoch_done = nullptr;
+    for (size_t b = 0; b < batches; ++b) {
+      const size_t rows = fill_batch(b);
+      const float loss = net_.loss_and_gradients(batch_x_.view().rows_from(0, rows),
+                                                 std::span<const int32_t>(batch_y_.data(), rows),
+                                                 record_.iteration);
+      if (!std::isfinite(loss)) {
+        outcome.diverged = true;
+        outcome.message =
+            "training stopped: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+            " at step " + std::to_string(record_.iteration) + " (epoch " + std::to_string(epoch) +
+            ", batch " + std::to_string(b + 1) + " of " + std::to_string(batches) +
+            "), before that step's update. Last good epoch: " +
+            (record_.epoch == 0 ? std::string("none (it diverged in the first epoch)")
+                                : std::to_string(record_.epoch)) +
+            ". The net holds the best parameters, " +
+            (record_.best_epoch == 0
+                 ? std::string("the initial ones")
+                 : "from epoch " + std::to_string(record_.best_epoch) +
+                       (val_.size() > 0 ? " (val acc " + format_accuracy(record_.best_val_acc) + ")"
+                                        : std::string())) +
+            ". Try a smaller learning rate.";
+        break;
+      }
+      optimizer_.step(net_.parameters());
+      record_.loss_history.push_back(loss);
+      ++record_.iteration;
+      loss_sum += loss;
+      samples += rows;
+      if (progress_) {
+        const double elapsed = seconds_since(start);
+        progress.batch = b + 1;
+        progress.loss = loss_sum / static_cast<double>(b + 1);
+        progress.samples_per_second = elapsed > 0 ? static_cast<double>(samples) / elapsed : 0;
+        progress.eta_seconds =
+            elapsed / static_cast<double>(b + 1) * static_cast<double>(batches - b - 1);
+        progress_(progress);
+      }
+    }
+    if (outcome.diverged) break;
+
+    EpochStats stats;
+    stats.epoch = epoch;
+    stats.seconds = seconds_since(start);
+    stats.loss = loss_sum / static_cast<double>(batches);
+    stats.samples_per_second = stats.seconds > 0 ? static_cast<double>(samples) / stats.seconds : 0;
+    stats.learning_rate = learning_rate;
+    // CS231n decays after each epoch.
+    optimizer_.set_learning_rate(learning_rate * config_.lr_decay);
+    stats.train_acc =
+        check_accuracy(train_, config_.num_train_samples, solver_streams::kTrainAcc | epoch);
+    stats.val_acc = validation_accuracy();
+    record_.epoch = epoch;
+    record_.epochs.push_back(stats);
+    if (val_.size() == 0 || stats.val_acc > record_.best_val_acc) {
+      record_.best_epoch = epoch;
+      record_.best_val_acc = stats.val_acc;
+      keep_best();
+    }
+    if (progress_) {
+      progress.batch = batches;
+      progress.loss = stats.loss;
+      progress.samples_per_second = stats.samples_per_second;
+      progress.eta_seconds = 0;
+      progress.epoch_done = &record_.epochs.back();
+      progress_(progress);
+    }
+  }
+  keep_last();
+  restore_best();
+  record_.net_holds_best = true;
+  outcome.epochs_done = record_.epoch;
+  outcome.best_epoch = record_.best_epoch;
+  outcome.best_val_acc = record_.best_val_acc;
+  return outcome;
+}
+
+}  // namespace simdnet::nets
