@@ -25,7 +25,7 @@ inline constexpr size_t kFmaAccumulators = 30;
 inline constexpr size_t kFmaAccumulators = 14;
 #endif
 
-size_t FmaPeakLanes() { return hn::Lanes(hn::ScalableTag<float>()) * kFmaAccumulators; }
+size_t FmaLanesPerStep() { return hn::Lanes(hn::ScalableTag<float>()) * kFmaAccumulators; }
 
 float FmaPeak(size_t steps) {
   const hn::ScalableTag<float> d;
@@ -44,6 +44,7 @@ float FmaPeak(size_t steps) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <cctype>
 #include <memory>
 #include <string>
 
@@ -58,7 +59,7 @@ HWY_AFTER_NAMESPACE();
 
 namespace simdnet::bench {
 HWY_EXPORT(FmaPeak);
-HWY_EXPORT(FmaPeakLanes);
+HWY_EXPORT(FmaLanesPerStep);
 
 namespace {
 
@@ -68,6 +69,14 @@ struct MatmulShape {
   MatmulForm form;
   size_t m, n, k;
 };
+
+#ifdef SIMDNET_HAVE_OPENBLAS
+std::string openblas_impl_name() {
+  std::string name = std::string("openblas-") + openblas_get_corename();
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return name;
+}
+#endif
 
 std::string kernel_name(MatmulForm form) {
   return std::string("matmul_") + (form == MatmulForm::kNN ? "nn"
@@ -94,7 +103,10 @@ void register_matmul(const MatmulShape& s) {
                     [=] { kernels::reference::matmul(form, a->view(), b->view(), c->view()); });
     }
 #ifdef SIMDNET_HAVE_OPENBLAS
-    register_rate(kernel, "openblas", shape, t, {Unit::kGflops, flops}, [=] {
+    // Named by the kernel set OpenBLAS chose (e.g. openblas-prescott,
+    // openblas-skylakex): which one it picks depends on OPENBLAS_CORETYPE and on
+    // whether it recognizes the CPU, and the two differ by 5x.
+    register_rate(kernel, openblas_impl_name(), shape, t, {Unit::kGflops, flops}, [=] {
       openblas_set_num_threads(t);
       cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                   int(s.m), int(s.n), int(s.k), 1.0f, a->data(), int(a->stride()), b->data(),
@@ -108,7 +120,8 @@ void register_matmul(const MatmulShape& s) {
 // leave one thread with all the work): the machine's FMA roof at t threads.
 void register_fma_peak() {
   constexpr size_t kSteps = 1 << 14, kBlocksPerThread = 4;
-  const double flops_per_block = 2.0 * double(kSteps) * double(HWY_DYNAMIC_DISPATCH(FmaPeakLanes)());
+  const double lanes = double(HWY_DYNAMIC_DISPATCH(FmaLanesPerStep)());
+  const double flops_per_block = 2.0 * double(kSteps) * lanes;
   for (int t : bench_threads()) {
     const size_t blocks = kBlocksPerThread * size_t(t);
     register_rate("fma_peak", "simd", "regs", t, {Unit::kGflops, flops_per_block * double(blocks)},

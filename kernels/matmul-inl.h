@@ -1,20 +1,25 @@
 // matmul, per target: GotoBLAS/BLIS cache blocking around the micro-kernel.
 //
-// The five loops of GotoBLAS, outermost first, and what each one is for:
+// The five loops of GotoBLAS (BLIS numbers them 5..1 from the outside), in
+// the order they run here, outermost first, with the job of each:
 //   loop 4, pc, KC: k blocks [k0, k0 + kc), in ascending order, one after the
-//                   other: every element of C sums its k blocks in the same
-//                   order whatever the thread count,
+//                   other, so every element of C sums its k blocks in the same
+//                   order whatever the thread count:
 //                     C[i,j] = ((c0 + Σ_{k ∈ block 0} a_ik·b_kj) + Σ_{k ∈ block 1} …) + …
-//                   where c0 = C[i,j] (accumulate) or 0; bias and ReLU come
-//                   with the store of the last block. Each block of op(A) and
-//                   op(B) is packed into panels right before it is used.
-//   loop 5, jc, NC } tiles of C, MC rows × NC columns: one parallel task each
-//   loop 3, ic, MC }   (no two tasks write the same element of C); the tile's
-//                      A block MC×KC and B block KC×NC sit in L2
-//   loop 2, ir, MR: the A panels of the tile: one MR×KC panel stays in L1
-//   loop 1, jr, NR: the B panels of the tile: KC×NR panels stream from L2
-//   micro-kernel, k: C[ir:ir+MR, jr:jr+NR] (+)= Σ_k A panel[k] ⊗ B panel[k],
-//                    the MR×NR tile in registers (matmul_microkernel-inl.h).
+//                   c0 = C[i,j] (accumulate) or 0; bias and ReLU come with the
+//                   store of the last block. Each block of op(A) and op(B) is
+//                   packed into panels right before it is used (or, with
+//                   several threads, while the previous block is computed).
+//   loop 5, jc, NC } the tiles of C, MC rows × NC columns, one parallel task
+//   loop 3, ic, MC }   each (no two tasks write the same element of C); a
+//                      tile's A block MC×KC and B block KC×NC sit in L2.
+//   loop 2, ir, MR: the A panels of the tile, C rows [ir, ir + MR); one MR×KC
+//                   A panel stays in L1 while loop 1 runs.
+//   loop 1, jr, NR: the B panels of the tile, C columns [jr, jr + NR); KC×NR
+//                   B panels stream from L2. (BLIS runs jr outside ir; here
+//                   the broadcast operand, A, is the one kept in L1.)
+//   micro-kernel, k: C[ir.., jr..] (+)= Σ_k A panel[k] ⊗ B panel[k], the
+//                    MR×NR tile in registers (matmul_microkernel-inl.h).
 #if defined(SIMDNET_KERNELS_MATMUL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDNET_KERNELS_MATMUL_INL_H_
 #undef SIMDNET_KERNELS_MATMUL_INL_H_
@@ -159,8 +164,9 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
   auto buffer = [&](size_t blk) { return packed + (pipelined ? blk % 2 : 0) * buffer_floats; };
 
   // Packing tasks of one block: groups of A panels, then groups of B panels.
-  const size_t a_group = std::max<size_t>(1, kMatmulPackTaskFloats / std::max<size_t>(1, bl.kc * MR));
-  const size_t b_group = std::max<size_t>(1, kMatmulPackTaskFloats / std::max<size_t>(1, bl.kc * NR));
+  const size_t kc_or_1 = std::max<size_t>(1, bl.kc);
+  const size_t a_group = std::max<size_t>(1, kMatmulPackTaskFloats / (kc_or_1 * MR));
+  const size_t b_group = std::max<size_t>(1, kMatmulPackTaskFloats / (kc_or_1 * NR));
   const size_t a_tasks = CeilDiv(bl.m_panels, a_group), b_tasks = CeilDiv(bl.n_panels, b_group);
   const size_t pack_tasks = bl.kc > 0 ? a_tasks + b_tasks : 0;
   auto pack = [&](size_t blk, size_t t) {

@@ -144,7 +144,8 @@ std::vector<AccuracyCase> matmul_cases() {
       const EpilogueKind e = kEpilogues[(idx + f) % std::size(kEpilogues)];
       const MatmulForm form = forms[f];
       const unsigned sd = seed += 10;
-      cases.push_back({kernel_name(form), shape_name(s, e), [=] { return run_case(form, s, e, sd); }});
+      cases.push_back(
+          {kernel_name(form), shape_name(s, e), [=] { return run_case(form, s, e, sd); }});
     }
   }
   // Every form × every epilogue, on a strided shape with edges in M and N and
@@ -153,7 +154,8 @@ std::vector<AccuracyCase> matmul_cases() {
     for (const EpilogueKind& e : kEpilogues) {
       const MatmulShape s{23, 61, 300, true};
       const unsigned sd = seed += 10;
-      cases.push_back({kernel_name(form), shape_name(s, e), [=] { return run_case(form, s, e, sd); }});
+      cases.push_back(
+          {kernel_name(form), shape_name(s, e), [=] { return run_case(form, s, e, sd); }});
     }
   }
   // The nets' shapes: the affine layer 128×784·784×512 forward (NN, + bias),

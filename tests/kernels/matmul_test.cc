@@ -105,7 +105,8 @@ TEST(Matmul, ShapeMismatchNamesTheFormAndShapes) {
 // on the double reference, against centered differences: rel_error < 1e-8.
 TEST(Matmul, AffineGradientCheck) {
   const size_t n = 5, d = 7, h = 4;
-  MatrixD x = random_matrix_d(n, d, 31), w = random_matrix_d(d, h, 32), b = random_matrix_d(1, h, 33);
+  MatrixD x = random_matrix_d(n, d, 31), w = random_matrix_d(d, h, 32);
+  MatrixD b = random_matrix_d(1, h, 33);
   const MatrixD dout = random_matrix_d(n, h, 34);
   auto forward = [&] {
     MatrixD out(n, h);
