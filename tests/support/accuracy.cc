@@ -20,7 +20,10 @@ ErrorStats compare(std::span<const float> got, std::span<const float> ref, const
     if (std::isnan(g) && std::isnan(r)) err = 0;
     s.max_abs = std::max(s.max_abs, err);
     if (std::fabs(r) > tol.abs) s.max_rel = std::max(s.max_rel, err / std::fabs(r));
-    if (!(err <= tol.abs + tol.rel * std::fabs(r))) {
+    const double bound = tol.abs + tol.rel * std::fabs(r);
+    const double used = err == 0 ? 0 : bound > 0 ? err / bound : std::numeric_limits<double>::infinity();
+    s.max_tolerance_used = std::max(s.max_tolerance_used, used);
+    if (!(err <= bound)) {
       if (s.failures == 0) s.first_failure = i;
       ++s.failures;
     }
@@ -45,6 +48,7 @@ ErrorStats merge(const ErrorStats& a, const ErrorStats& b) {
   ErrorStats s;
   s.max_abs = std::max(a.max_abs, b.max_abs);
   s.max_rel = std::max(a.max_rel, b.max_rel);
+  s.max_tolerance_used = std::max(a.max_tolerance_used, b.max_tolerance_used);
   s.failures = a.failures + b.failures;
   s.count = a.count + b.count;
   s.first_failure = a.failures ? a.first_failure : a.count + b.first_failure;

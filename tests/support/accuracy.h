@@ -26,6 +26,7 @@ struct Tolerance {
 struct ErrorStats {
   double max_abs = 0;
   double max_rel = 0;
+  double max_tolerance_used = 0;  // max over elements of |got - ref| / (abs + rel |ref|): <= 1 passes
   size_t failures = 0;  // elements outside the tolerance
   size_t count = 0;
   size_t first_failure = 0;  // index of the first failing element
