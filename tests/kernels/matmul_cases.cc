@@ -95,7 +95,9 @@ CaseResult run_case(MatmulForm form, MatmulShape s, EpilogueKind e, unsigned see
       const double err = std::isnan(g) ? std::numeric_limits<double>::infinity() : std::fabs(g - r);
       stats.max_abs = std::max(stats.max_abs, err);
       if (std::fabs(r) > bound) stats.max_rel = std::max(stats.max_rel, err / std::fabs(r));
-      if (!(err <= bound + rel * std::fabs(r))) {
+      const double allowed = bound + rel * std::fabs(r);
+      if (err > 0) stats.max_tolerance_used = std::max(stats.max_tolerance_used, err / allowed);
+      if (!(err <= allowed)) {
         if (stats.failures == 0) stats.first_failure = stats.count;
         ++stats.failures;
       }
