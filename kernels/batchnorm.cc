@@ -65,9 +65,9 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include <algorithm>
-#include <vector>
 
 #include "kernels/batchnorm_check.h"
+#include "kernels/scratch.h"
 #include "simdnet/kernels/batchnorm.h"
 #include "simdnet/kernels/parallel.h"
 
@@ -121,14 +121,6 @@ struct Tiling {
   }
 };
 
-// Per-call scratch (partials and per-feature factors), kept by the calling
-// thread so that a training loop does not allocate on every call.
-float* scratch(size_t floats) {
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < floats) buffer.resize(floats);
-  return buffer.data();
-}
-
 }  // namespace
 
 void batchnorm_forward_train(ConstMatrixView x, std::span<const float> gamma,
@@ -139,7 +131,9 @@ void batchnorm_forward_train(ConstMatrixView x, std::span<const float> gamma,
                                         running_mean, running_var, out, cache);
   const Tiling tiling(x.rows, x.cols);
   const size_t features = x.cols, partials_size = tiling.blocks() * features;
-  float* buffer = scratch(3 * partials_size + 2 * features);
+  // Partials and per-feature factors: the thread's scratch (no allocation per step).
+  detail::ScratchLease<float> scratch;
+  float* buffer = scratch.reserve(3 * partials_size + 2 * features);
   const BatchnormTrainPartials partials{buffer, buffer + partials_size, buffer + 2 * partials_size};
   float* scale = buffer + 3 * partials_size;
   float* shift = scale + features;
@@ -186,7 +180,8 @@ void batchnorm_forward_inference(ConstMatrixView x, std::span<const float> gamma
   detail::check_batchnorm_forward_inference("batchnorm_forward_inference", x, gamma, beta,
                                             running_mean, running_var, eps, out);
   // scale = gamma / sqrt(running_var + eps): D divisions, once per call.
-  float* scale = scratch(x.cols);
+  detail::ScratchLease<float> scratch;
+  float* scale = scratch.reserve(x.cols);
   HWY_DYNAMIC_DISPATCH(BatchnormInferenceScale)(gamma.data(), running_var.data(), eps, x.cols,
                                                 scale);
   // One pass over x: out = (x - running_mean) * scale + beta.
@@ -211,7 +206,9 @@ void batchnorm_backward(ConstMatrixView dout, ConstMatrixView x, std::span<const
   }
   const Tiling tiling(x.rows, x.cols);
   const size_t features = x.cols, partials_size = tiling.blocks() * features;
-  float* buffer = scratch(2 * partials_size + 2 * features);
+  // Partials and per-feature factors: the thread's scratch (no allocation per step).
+  detail::ScratchLease<float> scratch;
+  float* buffer = scratch.reserve(2 * partials_size + 2 * features);
   const BatchnormGradPartials partials{buffer, buffer + partials_size};
   float* slope = buffer + 2 * partials_size;
   float* scale = slope + features;

@@ -30,6 +30,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <algorithm>
 
+#include "kernels/scratch.h"
 #include "kernels/shape_check.h"
 #include "simdnet/kernels/bias.h"
 #include "simdnet/kernels/parallel.h"
@@ -42,41 +43,6 @@ namespace {
 
 constexpr size_t kPanelCols = 1024;      // accumulator: 4 KiB, stays in L1
 constexpr size_t kTileElements = 32768;  // 128 KiB of dout per task
-
-// The partial-sum matrix, kept by the calling thread between calls so that a
-// training loop does not allocate (and page-fault) on every step. A nested
-// call on the same thread (a kernel called from inside a parallel_for body,
-// which TBB may run while this thread waits) gets a buffer of its own.
-class PartialSums {
- public:
-  explicit PartialSums(size_t n) {
-    static thread_local State state;
-    if (!state.in_use) {
-      state_ = &state;
-      state.in_use = true;
-      if (state.buffer.size() < n) state.buffer = AlignedVector(n);
-      data_ = state.buffer.data();
-    } else {
-      own_ = AlignedVector(n);
-      data_ = own_.data();
-    }
-  }
-  ~PartialSums() {
-    if (state_) state_->in_use = false;
-  }
-  PartialSums(const PartialSums&) = delete;
-  PartialSums& operator=(const PartialSums&) = delete;
-  float* data() { return data_; }
-
- private:
-  struct State {
-    AlignedVector buffer;
-    bool in_use = false;
-  };
-  State* state_ = nullptr;
-  AlignedVector own_;
-  float* data_ = nullptr;
-};
 
 }  // namespace
 
@@ -111,16 +77,17 @@ void bias_backward(ConstMatrixView dout, std::span<float> db) {
   if (row_blocks == 1) return column_sums_into_db(dout.data, dout.stride, dout.rows);
 
   // partial[blk][j] = sum of dout[i][j] over the rows i of block blk.
-  PartialSums partial(row_blocks * cols);
+  detail::ScratchLease<float> scratch;  // kept by the thread: no allocation per step
+  float* const partial = scratch.reserve(row_blocks * cols);
   parallel_for(row_blocks * panels, [&](size_t tile) {
     const size_t blk = tile / panels, p = tile % panels;
     const size_t r0 = blk * rb, c0 = p * kPanelCols;
     HWY_DYNAMIC_DISPATCH(ColumnSumsBlock)(dout.row(r0) + c0, dout.stride,
                                           std::min(rb, dout.rows - r0), panel_width(p),
-                                          partial.data() + blk * cols + c0);
+                                          partial + blk * cols + c0);
   });
   // db[j] = sum_blk partial[blk][j], blocks in order.
-  column_sums_into_db(partial.data(), cols, row_blocks);
+  column_sums_into_db(partial, cols, row_blocks);
 }
 
 }  // namespace simdnet::kernels

@@ -48,8 +48,8 @@ void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
                                       epilogue.accumulate,
                                       epilogue.bias.empty() ? nullptr : epilogue.bias.data(),
                                       epilogue.relu};
-  detail::MatmulWorkspaceLease workspace;
-  HWY_DYNAMIC_DISPATCH(Matmul)(problem, workspace.get());
+  detail::ScratchLease<float> workspace;
+  HWY_DYNAMIC_DISPATCH(Matmul)(problem, workspace.buffer());
 }
 
 }  // namespace simdnet::kernels

@@ -68,8 +68,8 @@ HWY_AFTER_NAMESPACE();
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
+#include "kernels/scratch.h"
 #include "kernels/shape_check.h"
 #include "kernels/softmax_cross_entropy_args.h"
 #include "simdnet/kernels/parallel.h"
@@ -86,7 +86,8 @@ float softmax_cross_entropy(ConstMatrixView scores, std::span<const int32_t> lab
   const size_t rb = rows_per_block(scores.cols);
   const size_t blocks = block_count(scores.rows, rb);
   const float inv_n = 1.0f / static_cast<float>(scores.rows);
-  std::vector<double> block_loss(blocks);
+  detail::ScratchLease<double> scratch;  // kept by the thread: no allocation per call
+  double* const block_loss = scratch.reserve(blocks);
   parallel_for(blocks, [&](size_t b) {
     const size_t r0 = b * rb, n = std::min(rb, scores.rows - r0);
     block_loss[b] = HWY_DYNAMIC_DISPATCH(SoftmaxCrossEntropyRows)(
@@ -94,7 +95,7 @@ float softmax_cross_entropy(ConstMatrixView scores, std::span<const int32_t> lab
         scores.cols, inv_n);
   });
   double total = 0;
-  for (double partial : block_loss) total += partial;  // block order: thread-independent
+  for (size_t b = 0; b < blocks; ++b) total += block_loss[b];  // block order: thread-independent
   return static_cast<float>(total / static_cast<double>(scores.rows));
 }
 

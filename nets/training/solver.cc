@@ -27,6 +27,28 @@ void copy_matrix(const kernels::Matrix& from, kernels::Matrix& to) {
   std::copy_n(from.data(), from.rows() * from.stride(), to.data());
 }
 
+// params[i] = the net's parameter i, buffers[i] = its buffer i (a snapshot;
+// matrices of the right shape are reused, not reallocated).
+void copy_from_net(const FullyConnectedNet& net, std::vector<kernels::Matrix>& params,
+                   std::vector<kernels::Matrix>& buffers) {
+  params.resize(net.parameters().size());
+  buffers.resize(net.buffers().size());
+  for (size_t i = 0; i < params.size(); ++i) copy_matrix(net.parameters()[i].value, params[i]);
+  for (size_t i = 0; i < buffers.size(); ++i) copy_matrix(net.buffers()[i].value, buffers[i]);
+}
+
+// The inverse: a snapshot of copy_from_net (`which` names it in the error)
+// back into the net.
+void copy_into_net(const std::vector<kernels::Matrix>& params,
+                   const std::vector<kernels::Matrix>& buffers, const char* which,
+                   FullyConnectedNet& net) {
+  if (params.size() != net.parameters().size() || buffers.size() != net.buffers().size())
+    throw std::logic_error(std::string("solver: the ") + which +
+                           " parameters do not match the net");
+  for (size_t i = 0; i < params.size(); ++i) copy_matrix(params[i], net.parameters()[i].value);
+  for (size_t i = 0; i < buffers.size(); ++i) copy_matrix(buffers[i], net.buffers()[i].value);
+}
+
 void copy_row(const kernels::Matrix& from, size_t from_row, kernels::Matrix& to, size_t to_row) {
   std::memcpy(to.data() + to_row * to.stride(), from.data() + from_row * from.stride(),
               from.cols() * sizeof(float));
@@ -94,7 +116,8 @@ size_t Solver::fill_batch(size_t b) {
     // Draw j = iteration * batch + k of the sampling stream picks row k.
     const uint64_t first = record_.iteration * size;
     for (size_t k = 0; k < size; ++k) {
-      const size_t i = uniform_below(random64(config_.seed, solver_streams::kSample, first + k), n);
+      const size_t i =
+          uniform_below(random64(config_.seed, streams::kSampleWithReplacement, first + k), n);
       copy_row(train_.x, i, batch_x_, k);
       batch_y_[k] = train_.y[i];
     }
@@ -149,50 +172,13 @@ double Solver::validation_accuracy() {
   return accuracy_of(val_.x.view().rows_from(0, rows), val_.y.data());
 }
 
-void Solver::keep_best() {
-  const auto& params = net_.parameters();
-  const auto& buffers = net_.buffers();
-  record_.best_parameters.resize(params.size());
-  record_.best_buffers.resize(buffers.size());
-  for (size_t i = 0; i < params.size(); ++i)
-    copy_matrix(params[i].value, record_.best_parameters[i]);
-  for (size_t i = 0; i < buffers.size(); ++i)
-    copy_matrix(buffers[i].value, record_.best_buffers[i]);
-}
-
-void Solver::keep_last() {
-  const auto& params = net_.parameters();
-  const auto& buffers = net_.buffers();
-  record_.last_parameters.resize(params.size());
-  record_.last_buffers.resize(buffers.size());
-  for (size_t i = 0; i < params.size(); ++i)
-    copy_matrix(params[i].value, record_.last_parameters[i]);
-  for (size_t i = 0; i < buffers.size(); ++i)
-    copy_matrix(buffers[i].value, record_.last_buffers[i]);
-}
-
-void Solver::restore_last() {
-  auto& params = net_.parameters();
-  auto& buffers = net_.buffers();
-  if (record_.last_parameters.size() != params.size() ||
-      record_.last_buffers.size() != buffers.size())
-    throw std::logic_error("solver: the last parameters do not match the net");
-  for (size_t i = 0; i < params.size(); ++i)
-    copy_matrix(record_.last_parameters[i], params[i].value);
-  for (size_t i = 0; i < buffers.size(); ++i)
-    copy_matrix(record_.last_buffers[i], buffers[i].value);
-}
-
+void Solver::keep_best() { copy_from_net(net_, record_.best_parameters, record_.best_buffers); }
+void Solver::keep_last() { copy_from_net(net_, record_.last_parameters, record_.last_buffers); }
 void Solver::restore_best() {
-  auto& params = net_.parameters();
-  auto& buffers = net_.buffers();
-  if (record_.best_parameters.size() != params.size() ||
-      record_.best_buffers.size() != buffers.size())
-    throw std::logic_error("solver: the best parameters do not match the net");
-  for (size_t i = 0; i < params.size(); ++i)
-    copy_matrix(record_.best_parameters[i], params[i].value);
-  for (size_t i = 0; i < buffers.size(); ++i)
-    copy_matrix(record_.best_buffers[i], buffers[i].value);
+  copy_into_net(record_.best_parameters, record_.best_buffers, "best", net_);
+}
+void Solver::restore_last() {
+  copy_into_net(record_.last_parameters, record_.last_buffers, "last", net_);
 }
 
 TrainOutcome Solver::train() {
@@ -215,7 +201,7 @@ TrainOutcome Solver::train() {
   while (record_.epoch < config_.num_epochs) {
     const size_t epoch = record_.epoch + 1;
     if (!config_.sample_with_replacement)
-      random_permutation(config_.seed, solver_streams::shuffle(epoch), train_.size(), order_);
+      random_permutation(config_.seed, streams::shuffle(epoch), train_.size(), order_);
 
     const float learning_rate = optimizer_.learning_rate();
     double loss_sum = 0;
@@ -272,7 +258,7 @@ TrainOutcome Solver::train() {
     // CS231n decays after each epoch.
     optimizer_.set_learning_rate(learning_rate * config_.lr_decay);
     stats.train_acc =
-        check_accuracy(train_, config_.num_train_samples, solver_streams::kTrainAcc | epoch);
+        check_accuracy(train_, config_.num_train_samples, streams::train_accuracy(epoch));
     stats.val_acc = validation_accuracy();
     record_.epoch = epoch;
     record_.epochs.push_back(stats);

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "simdnet/nets/npz.h"
+#include "support/temp_dir.h"
 
 #ifndef SIMDNET_BINARY
 #error "SIMDNET_BINARY must name the simdnet executable"
@@ -42,14 +43,9 @@ std::string read_file(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-class Cli : public ::testing::Test {
+class Cli : public simdnet::test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "simdnet-cli-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  Cli() : TempDirTest("simdnet-cli-test") {}
 
   // Runs `simdnet <args>` (args as a shell would split them) in the temporary
   // folder, with no data folder to find: a command that got as far as loading
@@ -81,8 +77,6 @@ class Cli : public ::testing::Test {
     EXPECT_THAT(r.err, HasSubstr(message));
     EXPECT_THAT(r.out, Not(HasSubstr("epoch"))) << "nothing may be trained";
   }
-
-  fs::path dir_;
 };
 
 TEST_F(Cli, TrainRejectsEveryBadNumberNamingFlagAndValue) {

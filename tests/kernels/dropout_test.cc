@@ -10,6 +10,7 @@
 #include "hwy/tests/hwy_gtest.h"
 #include "simdnet/kernels/philox.h"
 #include "support/checks.h"
+#include "support/errors.h"
 
 namespace simdnet::test {
 namespace {
@@ -192,14 +193,7 @@ TEST(Dropout, BitIdenticalAcrossThreads) {
 
 TEST(Dropout, BadArgumentsAreNamed) {
   Matrix x(4, 5), y(4, 5), z(4, 6);
-  const auto message = [&](auto call) -> std::string {
-    try {
-      call();
-    } catch (const std::invalid_argument& e) {
-      return e.what();
-    }
-    return "no exception";
-  };
+  const auto message = error_of<std::invalid_argument>;
   EXPECT_EQ("dropout_forward: p = 1 is outside [0, 1); p is the probability of dropping an element",
             message([&] { kernels::dropout_forward(x.view(), 1.0f, 0, 0, y.view()); }));
   EXPECT_EQ(

@@ -10,6 +10,7 @@
 #include "hwy/tests/hwy_gtest.h"
 #include "simdnet/kernels/parallel.h"
 #include "support/checks.h"
+#include "support/errors.h"
 
 namespace simdnet::test {
 namespace {
@@ -72,29 +73,27 @@ TEST_P(MatmulTest, BitIdenticalAcrossThreads) {
   });
 }
 
-std::string error_of(MatmulForm form, size_t am, size_t ak, size_t bk, size_t bn, size_t cm,
-                     size_t cn, size_t bias = 0) {
+// The message of matmul on matrices (and a bias) of these shapes.
+std::string matmul_error(MatmulForm form, size_t am, size_t ak, size_t bk, size_t bn, size_t cm,
+                         size_t cn, size_t bias = 0) {
   kernels::Matrix a(am, ak), b(bk, bn), c(cm, cn);
   const std::vector<float> bias_values(bias);
-  try {
+  return error_of<std::invalid_argument>([&] {
     kernels::matmul(form, a.view(), b.view(), c.view(), {false, bias_values, false});
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "no exception";
+  });
 }
 
 TEST(Matmul, ShapeMismatchNamesTheFormAndShapes) {
   EXPECT_EQ("matmul NN: A is 3x4 but B is 5x6; expected A.cols == B.rows",
-            error_of(MatmulForm::kNN, 3, 4, 5, 6, 3, 6));
+            matmul_error(MatmulForm::kNN, 3, 4, 5, 6, 3, 6));
   EXPECT_EQ("matmul TN: A is 3x4 but B is 5x6; expected A.rows == B.rows",
-            error_of(MatmulForm::kTN, 3, 4, 5, 6, 4, 6));
+            matmul_error(MatmulForm::kTN, 3, 4, 5, 6, 4, 6));
   EXPECT_EQ("matmul NT: A is 3x4 but B is 5x6; expected A.cols == B.cols",
-            error_of(MatmulForm::kNT, 3, 4, 5, 6, 3, 5));
+            matmul_error(MatmulForm::kNT, 3, 4, 5, 6, 3, 5));
   EXPECT_EQ("matmul NN: C is 3x5 but A is 3x4 and B is 4x6; expected C to be 3x6",
-            error_of(MatmulForm::kNN, 3, 4, 4, 6, 3, 5));
+            matmul_error(MatmulForm::kNN, 3, 4, 4, 6, 3, 5));
   EXPECT_EQ("matmul NN: bias has 5 elements; expected 0 or 6 (one per column of C)",
-            error_of(MatmulForm::kNN, 3, 4, 4, 6, 3, 6, 5));
+            matmul_error(MatmulForm::kNN, 3, 4, 4, 6, 3, 6, 5));
   kernels::Matrix a(3, 4), b(4, 6), c(3, 6);
   EXPECT_THROW(kernels::reference::matmul(MatmulForm::kNN, b.view(), a.view(), c.view()),
                std::invalid_argument);

@@ -12,6 +12,7 @@
 
 #include "hwy/tests/hwy_gtest.h"
 #include "support/checks.h"
+#include "support/errors.h"
 
 namespace simdnet::test {
 namespace {
@@ -131,14 +132,7 @@ TEST(Optimizer, BitIdenticalAcrossThreads) {
 
 TEST(Optimizer, BadArgumentsAreNamed) {
   std::vector<float> w(6), dw(6), s(6), short_state(5);
-  const auto message = [](auto call) -> std::string {
-    try {
-      call();
-    } catch (const std::invalid_argument& e) {
-      return e.what();
-    }
-    return "no exception";
-  };
+  const auto message = error_of<std::invalid_argument>;
   EXPECT_EQ("sgd_update: dw has 5 elements; expected 6",
             message([&] { k::sgd_update(w, short_state, {}); }));
   EXPECT_EQ("sgd_update: learning_rate = 0; expected a finite value > 0",

@@ -4,6 +4,7 @@
 
 #include "hwy/tests/hwy_gtest.h"
 #include "support/checks.h"
+#include "support/errors.h"
 
 namespace simdnet::test {
 namespace {
@@ -37,12 +38,8 @@ TEST(Relu, BitIdenticalAcrossThreads) {
 
 TEST(Relu, ShapeMismatchNamesTheArguments) {
   kernels::Matrix x(4, 5), y(4, 6);
-  try {
-    kernels::relu_forward(x.view(), y.view());
-    FAIL() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ("relu_forward: x is 4x5 but y is 4x6; expected the same shape", e.what());
-  }
+  EXPECT_EQ("relu_forward: x is 4x5 but y is 4x6; expected the same shape",
+            error_of<std::invalid_argument>([&] { kernels::relu_forward(x.view(), y.view()); }));
 }
 
 // CS231n: the analytic gradient of relu against centered differences, in

@@ -9,6 +9,7 @@
 
 #include "hwy/tests/hwy_gtest.h"
 #include "support/checks.h"
+#include "support/errors.h"
 
 namespace simdnet::test {
 namespace {
@@ -116,26 +117,16 @@ TEST(SoftmaxCrossEntropy, LabelOutOfRangeNamesRowAndLabel) {
            {{-1, 0, 0, 0},
             "softmax_cross_entropy: labels[0] = -1 (row 0) is outside [0, 10), the class range "
             "of scores 4x10"}}) {
-    try {
-      kernels::softmax_cross_entropy(scores.view(), labels, ds.view());
-      FAIL() << "expected std::invalid_argument";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_EQ(message, e.what());
-    }
+    EXPECT_EQ(message, error_of<std::invalid_argument>([&] {
+                kernels::softmax_cross_entropy(scores.view(), labels, ds.view());
+              }));
   }
 }
 
 TEST(SoftmaxCrossEntropy, BadShapesNameTheArguments) {
   kernels::Matrix scores(4, 10), ds(4, 9), empty(0, 10);
   const std::vector<int32_t> labels(4), three(3);
-  const auto message = [](auto&& call) {
-    try {
-      call();
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
+  const auto message = error_of<std::invalid_argument>;
   EXPECT_EQ("softmax_cross_entropy: scores is 4x10 but dscores is 4x9; expected the same shape",
             message([&] { kernels::softmax_cross_entropy(scores.view(), labels, ds.view()); }));
   EXPECT_EQ("softmax_cross_entropy: labels has 3 elements; expected 4",

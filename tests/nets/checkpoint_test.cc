@@ -8,28 +8,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 
+#include "support/errors.h"
+#include "support/temp_dir.h"
 #include "synthetic_data.h"
 
 namespace simdnet::nets {
 namespace {
 
 namespace fs = std::filesystem;
+using test::error_of;
 using testing::gaussian_blobs;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::runtime_error was thrown";
-  return "";
-}
 
 bool same_bits(const kernels::Matrix& a, const kernels::Matrix& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() && a.stride() == b.stride() &&
@@ -59,14 +51,9 @@ NetSpec small_spec(bool batchnorm, float dropout) {
   return s;
 }
 
-class CheckpointTest : public ::testing::Test {
+class CheckpointTest : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "simdnet-checkpoint-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  CheckpointTest() : TempDirTest("simdnet-checkpoint-test") {}
 
   // A copy of `from` with `edit` applied to its arrays.
   fs::path rewrite(const fs::path& from, const std::string& name,
@@ -80,7 +67,6 @@ class CheckpointTest : public ::testing::Test {
 
   const Dataset train_ = gaussian_blobs(120, 10, 4, 21);
   const Dataset val_ = gaussian_blobs(40, 10, 4, 21, 120);
-  fs::path dir_;
 };
 
 TEST_F(CheckpointTest, SaveThenLoadGivesIdenticalPredictions) {

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <sys/wait.h>
 #include <fstream>
-#include <functional>
 #include <numeric>
 #include <random>
 #include <string>
@@ -19,36 +18,23 @@
 
 #include "simdnet/nets/data.h"
 #include "simdnet/nets/data_files.h"
+#include "support/errors.h"
+#include "support/temp_dir.h"
 
 namespace simdnet::nets {
 namespace {
 
 namespace fs = std::filesystem;
+using test::error_of;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using Bytes = std::vector<uint8_t>;
 
-// The message of the runtime_error that `f` throws ("" and a failure if none).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::runtime_error was thrown";
-  return "";
-}
-
 // A fresh folder per test, removed afterwards.
-class DataFilesTest : public ::testing::Test {
+class DataFilesTest : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "simdnet-data-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  DataFilesTest() : TempDirTest("simdnet-data-test") {}
 
   fs::path write(const std::string& name, const Bytes& bytes) {
     const fs::path p = dir_ / name;
@@ -73,8 +59,13 @@ class DataFilesTest : public ::testing::Test {
     std::ifstream in(p, std::ios::binary);
     return Bytes(std::istreambuf_iterator<char>(in), {});
   }
-
-  fs::path dir_;
+  // load_dataset's options for the data in dir_, never downloading.
+  DataOptions options() const {
+    DataOptions o;
+    o.data_dir = dir_.string();
+    o.fetch = false;
+    return o;
+  }
 };
 
 void put_be32(Bytes& b, uint32_t v) {
@@ -423,10 +414,7 @@ TEST_F(DataFilesTest, LoadUnknownDataset) {
 }
 
 TEST_F(DataFilesTest, LoadMissingRawFileWithoutFetch) {
-  DataOptions o;
-  o.data_dir = dir_.string();
-  o.fetch = false;
-  EXPECT_EQ(error_of([&] { load_dataset("mnist", o); }),
+  EXPECT_EQ(error_of([&] { load_dataset("mnist", options()); }),
             (dir_ / "raw/mnist/train-images-idx3-ubyte").string() +
                 ": missing (no such file); run scripts/fetch-data mnist");
 }
@@ -434,12 +422,8 @@ TEST_F(DataFilesTest, LoadMissingRawFileWithoutFetch) {
 TEST_F(DataFilesTest, LoadWrongImageCount) {
   write("raw/mnist/train-images-idx3-ubyte", idx(0x803, {5, 28, 28}, Bytes(5 * 784)));
   write("raw/mnist/train-labels-idx1-ubyte", idx(0x801, {5}, Bytes(5)));
-  DataOptions o;
-  o.data_dir = dir_.string();
-  o.fetch = false;
-  EXPECT_EQ(error_of([&] { load_dataset("mnist", o); }),
-            (dir_ / "raw/mnist/train-images-idx3-ubyte").string() +
-                ": 5 images, expected 60000");
+  EXPECT_EQ(error_of([&] { load_dataset("mnist", options()); }),
+            (dir_ / "raw/mnist/train-images-idx3-ubyte").string() + ": 5 images, expected 60000");
 }
 
 // A fake MNIST (right sizes, synthetic pixels) through the whole pipeline:
@@ -458,12 +442,6 @@ class FakeMnistTest : public DataFilesTest {
           idx(0x801, {static_cast<uint32_t>(train_labels)}, labels));
     labels.resize(10000);
     write("raw/mnist/t10k-labels-idx1-ubyte", idx(0x801, {10000}, labels));
-  }
-  DataOptions options() const {
-    DataOptions o;
-    o.data_dir = dir_.string();
-    o.fetch = false;
-    return o;
   }
 };
 

@@ -14,6 +14,8 @@
 
 #include "simdnet/nets/data.h"
 #include "simdnet/nets/data_files.h"
+#include "support/errors.h"
+#include "support/temp_dir.h"
 
 namespace simdnet::nets {
 namespace {
@@ -169,9 +171,8 @@ TEST(RealData, FetchRejectsACorruptedCopy) {
   const fs::path src = default_data_dir() / "raw/mnist/train-labels-idx1-ubyte";
   if (!fs::exists(src)) fetch_raw_data("mnist", default_data_dir());  // throws if it cannot
   ASSERT_TRUE(fs::exists(src)) << src << " is missing: run scripts/fetch-data mnist";
-  std::string tmpl = (fs::temp_directory_path() / "simdnet-data-real-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-  const fs::path dir = tmpl, copy = dir / "raw/mnist/train-labels-idx1-ubyte";
+  const test::TempDir dir("simdnet-data-real");
+  const fs::path copy = dir.path() / "raw/mnist/train-labels-idx1-ubyte";
   fs::create_directories(copy.parent_path());
   fs::copy_file(src, copy);
   {
@@ -179,16 +180,10 @@ TEST(RealData, FetchRejectsACorruptedCopy) {
     f.seekp(100);
     f.put('\x07');
   }
-  std::string msg;
-  try {
-    fetch_raw_data("mnist", dir);
-  } catch (const std::runtime_error& e) {
-    msg = e.what();
-  }
-  fs::remove_all(dir);
-  EXPECT_THAT(msg, HasSubstr(copy.string() + ": SHA-256 mismatch: expected "
-                                             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef0"
-                                             "9a8a9eef7101c5, actual "));
+  EXPECT_THAT(test::error_of([&] { fetch_raw_data("mnist", dir.path()); }),
+              HasSubstr(copy.string() + ": SHA-256 mismatch: expected "
+                                        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef0"
+                                        "9a8a9eef7101c5, actual "));
 }
 
 }  // namespace

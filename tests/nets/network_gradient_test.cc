@@ -92,16 +92,6 @@ std::vector<double> numeric_loss_gradient(Network<double>& net, std::span<double
   return grad;
 }
 
-// CS231n's rel_error with the denominator floored at 1e-3 (see the top).
-double rel_error_floored(const std::vector<double>& a, const std::vector<double>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, std::fabs(a[i] - b[i]) /
-                                std::max(1e-3, std::fabs(a[i]) + std::fabs(b[i])));
-  }
-  return worst;
-}
-
 double max_abs(const std::vector<double>& v) {
   double m = 0;
   for (double x : v) m = std::max(m, std::fabs(x));
@@ -134,7 +124,8 @@ void check_all_parameters(Network<double>& net, const Batch& batch, uint64_t ste
       continue;
     }
     const double classic = test::rel_error(analytic, numeric);
-    const double floored = rel_error_floored(analytic, numeric);
+    // CS231n's rel_error with the denominator floored at 1e-3 (see the top).
+    const double floored = test::rel_error(analytic, numeric, 1e-3);
     std::cout << "[ rel_err  ] " << p.name << ": CS231n " << classic << ", floored " << floored
               << "\n";
     EXPECT_LT(classic, kClassicThreshold) << p.name;

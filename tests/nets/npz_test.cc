@@ -10,41 +10,23 @@
 
 #include <bit>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "support/errors.h"
+#include "support/temp_dir.h"
 
 namespace simdnet::nets::npz {
 namespace {
 
 namespace fs = std::filesystem;
+using test::error_of;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using Bytes = std::vector<uint8_t>;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::runtime_error was thrown";
-  return "";
-}
-
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no std::invalid_argument was thrown";
-  return "";
-}
 
 Bytes as_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
@@ -71,14 +53,9 @@ Bytes raw(const std::vector<T>& v) {
   return out;
 }
 
-class NpzTest : public ::testing::Test {
+class NpzTest : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "simdnet-npz-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  NpzTest() : TempDirTest("simdnet-npz-test") {}
 
   // A zip with the given entries, written with libzip directly (so it can
   // hold what save_npz never writes).
@@ -111,8 +88,6 @@ class NpzTest : public ::testing::Test {
     EXPECT_THAT(message, HasSubstr(p.string() + ": a.npy: "));
     return message;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(NpzTest, RoundTripKeepsEveryDtypeShapeAndValueBitForBit) {
@@ -302,18 +277,20 @@ TEST_F(NpzTest, MalformedFilesFailNamingFileAndEntry) {
 
 TEST_F(NpzTest, WriterRejectsMalformedArrays) {
   const fs::path p = dir_ / "x.npz";
-  EXPECT_THAT(invalid_argument_of([&] {
+  EXPECT_THAT(error_of<std::invalid_argument>([&] {
                 save_npz(p, std::vector{Array::int64_scalar("a", 1), Array::int64_scalar("a", 2)});
               }),
               HasSubstr("two arrays named 'a'"));
-  EXPECT_THAT(invalid_argument_of([&] {
+  EXPECT_THAT(error_of<std::invalid_argument>([&] {
                 save_npz(p, std::vector{Array{"m", {2, 3}, std::vector<float>(5)}});
               }),
               HasSubstr("'m' has shape (2, 3) but 5 values"));
-  EXPECT_THAT(invalid_argument_of([&] { save_npz(p, std::vector{Array::int64_scalar("", 1)}); }),
+  EXPECT_THAT(error_of<std::invalid_argument>(
+                  [&] { save_npz(p, std::vector{Array::int64_scalar("", 1)}); }),
               HasSubstr("empty name"));
-  EXPECT_THAT(invalid_argument_of([&] { Array::string("s", "caf\xc3\xa9"); }), HasSubstr("ASCII"));
-  EXPECT_THAT(invalid_argument_of([&] { save_npz(p, std::vector<Array>{}); }),
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { Array::string("s", "caf\xc3\xa9"); }),
+              HasSubstr("ASCII"));
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { save_npz(p, std::vector<Array>{}); }),
               HasSubstr("no arrays"));
   EXPECT_FALSE(fs::exists(p));
 }

@@ -12,6 +12,7 @@
 
 #include "simdnet/kernels/philox.h"
 #include "simdnet/nets/solver.h"
+#include "support/errors.h"
 
 namespace simdnet::nets {
 namespace {
@@ -158,12 +159,7 @@ TEST(Optimizer, StateIsNamedPerParameterAndShapedLikeIt) {
 TEST(Optimizer, RejectsBadSettingsNamingTheField) {
   std::vector<Parameter> params = make_parameters();
   auto message = [&](UpdateConfig c) {
-    try {
-      Optimizer o(c, params);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return test::error_of<std::invalid_argument>([&] { Optimizer o(c, params); });
   };
   EXPECT_THAT(message({.learning_rate = 0.0f}), HasSubstr("learning_rate = 0"));
   EXPECT_THAT(message({.learning_rate = -1.0f}), HasSubstr("learning_rate = -1"));
@@ -194,16 +190,16 @@ TEST(Optimizer, RuleNamesRoundTrip) {
 TEST(RandomPermutation, IsAPermutationAndReplaysExactly) {
   for (size_t n : {0u, 1u, 2u, 7u, 1000u, 55000u}) {
     std::vector<uint32_t> p, again;
-    random_permutation(3, solver_streams::shuffle(1), n, p);
+    random_permutation(3, streams::shuffle(1), n, p);
     std::vector<uint32_t> sorted = p;
     std::sort(sorted.begin(), sorted.end());
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(sorted[i], i) << "n = " << n;
-    random_permutation(3, solver_streams::shuffle(1), n, again);
+    random_permutation(3, streams::shuffle(1), n, again);
     EXPECT_EQ(p, again);
     if (n >= 7) {
       std::vector<uint32_t> other_epoch, other_seed;
-      random_permutation(3, solver_streams::shuffle(2), n, other_epoch);
-      random_permutation(4, solver_streams::shuffle(1), n, other_seed);
+      random_permutation(3, streams::shuffle(2), n, other_epoch);
+      random_permutation(4, streams::shuffle(1), n, other_seed);
       EXPECT_NE(p, other_epoch);
       EXPECT_NE(p, other_seed);
     }
@@ -217,7 +213,7 @@ TEST(RandomPermutation, EveryElementIsEquallyLikelyInEveryPlace) {
   size_t counts[kN][kN] = {};
   std::vector<uint32_t> p;
   for (size_t t = 0; t < kTrials; ++t) {
-    random_permutation(11, solver_streams::shuffle(t), kN, p);
+    random_permutation(11, streams::shuffle(t), kN, p);
     for (size_t place = 0; place < kN; ++place) ++counts[place][p[place]];
   }
   for (size_t place = 0; place < kN; ++place)
@@ -236,10 +232,10 @@ TEST(UniformBelow, CoversTheRangeAndStaysInIt) {
 TEST(SolverStreams, AreDisjointFromEachOtherAndFromTheNetsStreams) {
   std::set<uint64_t> seen;
   for (uint64_t epoch : {0ull, 1ull, 2ull, 1000000ull}) {
-    EXPECT_TRUE(seen.insert(solver_streams::shuffle(epoch)).second);
-    EXPECT_TRUE(seen.insert(solver_streams::kTrainAcc | epoch).second);
+    EXPECT_TRUE(seen.insert(streams::shuffle(epoch)).second);
+    EXPECT_TRUE(seen.insert(streams::train_accuracy(epoch)).second);
   }
-  EXPECT_TRUE(seen.insert(solver_streams::kSample).second);
+  EXPECT_TRUE(seen.insert(streams::kSampleWithReplacement).second);
   for (uint64_t s : seen) {
     EXPECT_EQ(s >> streams::kDomainShift, streams::kShuffleDomain >> streams::kDomainShift)
         << "every Solver stream lies in the shuffling domain";

@@ -49,11 +49,11 @@ MatrixD random_matrix_d(size_t rows, size_t cols, unsigned seed, double lo, doub
   return m;
 }
 
-double rel_error(const std::vector<double>& a, const std::vector<double>& b) {
+double rel_error(const std::vector<double>& a, const std::vector<double>& b, double floor) {
   double worst = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, std::fabs(a[i] - b[i]) /
-                                std::max(1e-8, std::fabs(a[i]) + std::fabs(b[i])));
+    worst = std::max(worst,
+                     std::fabs(a[i] - b[i]) / std::max(floor, std::fabs(a[i]) + std::fabs(b[i])));
   }
   return worst;
 }

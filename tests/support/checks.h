@@ -29,8 +29,9 @@ struct MatrixD {
 };
 MatrixD random_matrix_d(size_t rows, size_t cols, unsigned seed, double lo = -1, double hi = 1);
 
-// CS231n's rel_error: max |a - b| / max(1e-8, |a| + |b|).
-double rel_error(const std::vector<double>& a, const std::vector<double>& b);
+// CS231n's rel_error: max |a - b| / max(floor, |a| + |b|), floor = 1e-8 as
+// theirs (a larger floor stops judging near-zero elements relative to themselves).
+double rel_error(const std::vector<double>& a, const std::vector<double>& b, double floor = 1e-8);
 
 // Numeric gradient of the scalar sum(f(x) .* dout) with respect to x, by
 // centered differences (f(x + h) - f(x - h)) / 2h, in double. `f` evaluates the

@@ -172,19 +172,6 @@ class Solver {
   std::vector<int32_t> predictions_;
 };
 
-// Random streams of the Solver (seed = SolverConfig::seed), in the shuffling
-// domain of streams.h (top bits 10). Its payloads below 2^60 are the epochs'
-// minibatch orders, streams::shuffle(epoch); the Solver's other draws set
-// payload bit 61, so no two uses share words:
-//   shuffle(epoch)           the permutation of epoch `epoch`
-//   kSample                  sampling with replacement: draw iteration * batch + k
-//   kTrainAcc | epoch        the train-accuracy subsample after epoch `epoch`
-namespace solver_streams {
-inline constexpr uint64_t shuffle(uint64_t epoch) { return streams::shuffle(epoch); }
-inline constexpr uint64_t kSample = streams::kShuffleDomain | uint64_t{1} << 61;
-inline constexpr uint64_t kTrainAcc = streams::kShuffleDomain | uint64_t{3} << 60;
-}  // namespace solver_streams
-
 // A permutation of [0, n) keyed by (seed, stream): Fisher-Yates, each swap
 // index drawn from 64 bits of the stream (bias below n / 2^64). `out` is
 // resized to n (no allocation when it already has n elements).

@@ -10,7 +10,8 @@
 //                                                 the dropout follows), step = the
 //                                                 Solver's iteration counter
 //   01  initialization     parameter index       (the order of parameters())
-//   10  shuffling          epoch                 (the Solver's minibatch order)
+//   10  shuffling          epoch                 the Solver's minibatch order
+//                          bit 61 set            the Solver's other draws (below)
 //   11  free for other uses (e.g. examples and tests: synthetic data)
 #pragma once
 
@@ -36,8 +37,16 @@ constexpr uint64_t dropout(size_t layer, uint64_t step) {
 }
 // The stream that initializes parameter number `index` of parameters().
 constexpr uint64_t init(size_t index) { return kInitDomain | (index & kPayloadMask); }
-// The stream of the minibatch order of `epoch`.
+// The stream of the minibatch order of `epoch` (the Solver's epochs stay below
+// 2^60, so these never set bit 61 of the payload).
 constexpr uint64_t shuffle(uint64_t epoch) { return kShuffleDomain | (epoch & kPayloadMask); }
+// The Solver's sampling with replacement: draw iteration * batch + k of this
+// one stream is example k of step `iteration`.
+inline constexpr uint64_t kSampleWithReplacement = kShuffleDomain | (uint64_t{1} << 61);
+// The stream of the train-accuracy subsample after epoch `epoch`.
+constexpr uint64_t train_accuracy(uint64_t epoch) {
+  return kShuffleDomain | (uint64_t{3} << 60) | (epoch & kPayloadMask);
+}
 // Streams for anything else (synthetic data in examples and tests).
 constexpr uint64_t other(uint64_t id) { return kOtherDomain | (id & kPayloadMask); }
 

@@ -1,0 +1,83 @@
+// Per-call scratch memory of the kernels (matmul's packing buffers, the
+// partials of the reductions), kept by the calling thread between calls, so
+// that a training loop allocates (and page-faults) nothing in steady state:
+// the first call on a thread grows the buffer, later calls reuse it.
+//
+// A kernel can start on a thread whose own kernel call is still running: the
+// caller of a parallel_for may pick up another task while it waits (TBB work
+// stealing), and that task may call a kernel. The lease detects this and
+// hands such a nested call a private buffer instead of the busy one, so it
+// never overwrites the outer call's scratch.
+//
+//   detail::ScratchLease<double> scratch;          // for the whole call
+//   double* partials = scratch.reserve(blocks);    // contents unspecified
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+namespace simdnet::kernels::detail {
+
+// A growable 64-byte aligned array of T (trivial types only: growing drops
+// the old contents instead of copying them).
+template <class T>
+class ScratchBuffer {
+  static_assert(std::is_trivial_v<T>, "scratch holds plain numbers");
+
+ public:
+  // Room for `count` elements, 64-byte aligned; contents are unspecified.
+  // Valid until the next reserve that grows the buffer.
+  T* reserve(size_t count) {
+    if (count > capacity_) {
+      const size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
+      void* p = std::aligned_alloc(64, bytes);
+      if (!p) throw std::bad_alloc();
+      storage_.reset(static_cast<T*>(p));
+      capacity_ = bytes / sizeof(T);
+    }
+    return storage_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  std::unique_ptr<T, Free> storage_;
+  size_t capacity_ = 0;
+};
+
+// This thread's ScratchBuffer<T> for the duration of one kernel call (one
+// buffer per thread and element type, shared by every kernel family), or a
+// private one for a call nested inside another on the same thread.
+template <class T>
+class ScratchLease {
+ public:
+  ScratchLease() : nested_(thread_busy()) { thread_busy() = true; }
+  ~ScratchLease() {
+    if (!nested_) thread_busy() = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+
+  ScratchBuffer<T>& buffer() { return nested_ ? private_ : thread_buffer(); }
+  // buffer().reserve(count): call it once per lease, as a later call that
+  // grows the buffer invalidates what an earlier one returned.
+  T* reserve(size_t count) { return buffer().reserve(count); }
+
+ private:
+  static ScratchBuffer<T>& thread_buffer() {
+    thread_local ScratchBuffer<T> buffer;
+    return buffer;
+  }
+  static bool& thread_busy() {
+    thread_local bool busy = false;
+    return busy;
+  }
+  bool nested_;
+  ScratchBuffer<T> private_;  // used only by a nested call
+};
+
+}  // namespace simdnet::kernels::detail
