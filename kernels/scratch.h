@@ -14,39 +14,22 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
-#include <memory>
-#include <new>
-#include <type_traits>
+
+#include "simdnet/kernels/matrix.h"
 
 namespace simdnet::kernels::detail {
 
-// A growable 64-byte aligned array of T (trivial types only: growing drops
-// the old contents instead of copying them).
+// A growable 64-byte aligned array of T: a MatrixOf<T> used as one row,
+// whose reshape grows the storage only when asked for more than ever before.
 template <class T>
 class ScratchBuffer {
-  static_assert(std::is_trivial_v<T>, "scratch holds plain numbers");
-
  public:
   // Room for `count` elements, 64-byte aligned; contents are unspecified.
   // Valid until the next reserve that grows the buffer.
-  T* reserve(size_t count) {
-    if (count > capacity_) {
-      const size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
-      void* p = std::aligned_alloc(64, bytes);
-      if (!p) throw std::bad_alloc();
-      storage_.reset(static_cast<T*>(p));
-      capacity_ = bytes / sizeof(T);
-    }
-    return storage_.get();
-  }
+  T* reserve(size_t count) { return storage_.reshape(1, count).data; }
 
  private:
-  struct Free {
-    void operator()(T* p) const { std::free(p); }
-  };
-  std::unique_ptr<T, Free> storage_;
-  size_t capacity_ = 0;
+  MatrixOf<T> storage_;
 };
 
 // This thread's ScratchBuffer<T> for the duration of one kernel call (one

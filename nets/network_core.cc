@@ -52,14 +52,14 @@ Network<T>::Network(const NetSpec& spec) : spec_(spec) {
 
 template <class T>
 size_t Network<T>::add_parameter(const std::string& name, size_t rows, size_t cols) {
-  using Matrix = typename NetStorage<T>::Matrix;
+  using Matrix = kernels::MatrixOf<T>;
   parameters_.push_back(Parameter{name, Matrix(rows, cols), Matrix(rows, cols)});
   return parameters_.size() - 1;
 }
 
 template <class T>
 size_t Network<T>::add_buffer(const std::string& name, size_t cols, T initial) {
-  using Matrix = typename NetStorage<T>::Matrix;
+  using Matrix = kernels::MatrixOf<T>;
   buffers_.push_back(Buffer{name, Matrix(1, cols)});
   fill(buffers_.back().value.view(), initial);
   return buffers_.size() - 1;

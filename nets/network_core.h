@@ -23,7 +23,6 @@
 #include "nets/layers/batchnorm.h"
 #include "nets/layers/dropout.h"
 #include "nets/layers/mode.h"
-#include "nets/layers/owned_matrix.h"
 #include "nets/layers/relu.h"
 #include "nets/layers/softmax_loss.h"
 #include "simdnet/kernels/matrix.h"
@@ -32,38 +31,16 @@
 namespace simdnet::nets {
 
 // Double counterparts of the public Parameter and Buffer.
-struct ParameterD {
-  std::string name;
-  OwnedMatrix<double> value;
-  OwnedMatrix<double> grad;
-};
-struct BufferD {
-  std::string name;
-  OwnedMatrix<double> value;
-};
-
-template <class T>
-struct NetStorage;
-template <>
-struct NetStorage<float> {
-  using Matrix = kernels::Matrix;
-  using Parameter = nets::Parameter;
-  using Buffer = nets::Buffer;
-};
-template <>
-struct NetStorage<double> {
-  using Matrix = OwnedMatrix<double>;
-  using Parameter = ParameterD;
-  using Buffer = BufferD;
-};
+using ParameterD = ParameterOf<double>;
+using BufferD = BufferOf<double>;
 
 template <class T>
 class Network {
  public:
   using View = kernels::MatrixViewOf<T>;
   using ConstView = kernels::MatrixViewOf<const T>;
-  using Parameter = typename NetStorage<T>::Parameter;
-  using Buffer = typename NetStorage<T>::Buffer;
+  using Parameter = ParameterOf<T>;
+  using Buffer = BufferOf<T>;
 
   // Rows per forward pass in scores() and predict(): bounds the activations.
   static constexpr size_t kInferenceRows = 256;

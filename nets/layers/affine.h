@@ -7,7 +7,6 @@
 //             dx  = dout·Wᵀ               (NT form; skipped for the first layer)
 #pragma once
 
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/matrix.h"
 
 namespace simdnet::nets {
@@ -34,7 +33,7 @@ class Affine {
   ConstView W_, b_;
   View dW_, db_;
   ConstView x_;
-  OwnedMatrix<T> out_, dx_;
+  kernels::MatrixOf<T> out_, dx_;
 };
 
 }  // namespace simdnet::nets

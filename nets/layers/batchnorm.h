@@ -6,7 +6,6 @@
 #pragma once
 
 #include "nets/layers/mode.h"
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/matrix.h"
 
 namespace simdnet::nets {
@@ -34,8 +33,8 @@ class BatchNorm {
   View dgamma_, dbeta_, running_mean_, running_var_;
   ConstView x_;
   bool trained_ = false;           // the last forward was kTrain: the cache is valid
-  OwnedMatrix<T> mean_, inv_std_;  // the cache: mu_j, 1 / sqrt(var_j + eps)
-  OwnedMatrix<T> out_, dx_;
+  kernels::MatrixOf<T> mean_, inv_std_;  // the cache: mu_j, 1 / sqrt(var_j + eps)
+  kernels::MatrixOf<T> out_, dx_;
 };
 
 }  // namespace simdnet::nets

@@ -13,7 +13,6 @@
 #include <cstdint>
 
 #include "nets/layers/mode.h"
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/matrix.h"
 
 namespace simdnet::nets {
@@ -39,7 +38,7 @@ class Dropout {
   uint64_t seed_;
   uint64_t stream_ = 0;
   bool trained_ = false;
-  OwnedMatrix<T> out_, dx_;
+  kernels::MatrixOf<T> out_, dx_;
 };
 
 }  // namespace simdnet::nets

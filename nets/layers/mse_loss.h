@@ -5,7 +5,6 @@
 //   dpred = (2 / (N·D)) (pred - target)
 #pragma once
 
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/matrix.h"
 
 namespace simdnet::nets {
@@ -23,7 +22,7 @@ class MeanSquaredError {
   ConstView backward() const { return dpred_.view(); }
 
  private:
-  OwnedMatrix<T> dpred_;
+  kernels::MatrixOf<T> dpred_;
 };
 
 }  // namespace simdnet::nets

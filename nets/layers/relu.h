@@ -1,7 +1,6 @@
 // ReLU layer: y = max(0, x); dx = dout * [y > 0].
 #pragma once
 
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/matrix.h"
 
 namespace simdnet::nets {
@@ -22,7 +21,7 @@ class Relu {
 
  private:
   ConstView y_;
-  OwnedMatrix<T> out_, dx_;
+  kernels::MatrixOf<T> out_, dx_;
 };
 
 }  // namespace simdnet::nets

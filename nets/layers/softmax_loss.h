@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <span>
 
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/matrix.h"
 
 namespace simdnet::nets {
@@ -27,7 +26,7 @@ class SoftmaxCrossEntropy {
   ConstView backward() const { return dscores_.view(); }
 
  private:
-  OwnedMatrix<T> dscores_;
+  kernels::MatrixOf<T> dscores_;
 };
 
 }  // namespace simdnet::nets

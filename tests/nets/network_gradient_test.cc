@@ -65,11 +65,11 @@ NetSpec small_spec(const GradientCase& c, uint64_t seed = 7) {
 }
 
 struct Batch {
-  OwnedMatrix<double> x;
+  kernels::MatrixOf<double> x;
   std::vector<int32_t> y;
 };
 Batch random_batch(size_t rows, size_t cols, size_t classes, unsigned seed) {
-  Batch b{OwnedMatrix<double>(rows, cols), {}};
+  Batch b{kernels::MatrixOf<double>(rows, cols), {}};
   const test::MatrixD x = test::random_matrix_d(rows, cols, seed, -2, 2);
   std::memcpy(b.x.data(), x.data.data(), x.data.size() * sizeof(double));
   for (size_t i = 0; i < rows; ++i) b.y.push_back(int32_t((i * 7 + seed) % classes));
@@ -98,7 +98,7 @@ double max_abs(const std::vector<double>& v) {
   return m;
 }
 
-std::vector<double> as_vector(const OwnedMatrix<double>& m) {
+std::vector<double> as_vector(const kernels::MatrixOf<double>& m) {
   return {m.storage().begin(), m.storage().end()};
 }
 
@@ -175,7 +175,7 @@ TEST(WholeNetGradient, FloatPathAgreesWithDoublePath) {
     Network<double> net_d(spec);
     for (size_t k = 0; k < net_f.parameters().size(); ++k) {  // the float values, exactly
       const kernels::Matrix& from = net_f.parameters()[k].value;
-      OwnedMatrix<double>& to = net_d.parameters()[k].value;
+      kernels::MatrixOf<double>& to = net_d.parameters()[k].value;
       for (size_t i = 0; i < from.rows(); ++i) {
         for (size_t j = 0; j < from.cols(); ++j) to.at(i, j) = from.at(i, j);
       }

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "nets/init.h"
-#include "nets/layers/owned_matrix.h"
 #include "simdnet/kernels/optimizer.h"
 #include "simdnet/kernels/parallel.h"
 #include "simdnet/kernels/philox.h"
@@ -353,16 +352,16 @@ TEST(FullyConnectedNet, SteadyStateTrainingStepsDoNotAllocate) {
                            std::span<const int32_t>(data.y.data(), rows), s);
   };
   step(64, 0);
-  const size_t after_first = OwnedMatrix<float>::allocations();
+  const size_t after_first = kernels::MatrixOf<float>::allocations();
   for (uint64_t s = 1; s < 5; ++s) step(64, s);
   step(32, 5);  // a smaller last batch fits in the same storage
-  EXPECT_EQ(OwnedMatrix<float>::allocations(), after_first);
+  EXPECT_EQ(kernels::MatrixOf<float>::allocations(), after_first);
   std::vector<int32_t> classes(300);
   net.predict(data.x.view(), classes);  // inference chunks of 256 rows grow it once
-  const size_t after_predict = OwnedMatrix<float>::allocations();
+  const size_t after_predict = kernels::MatrixOf<float>::allocations();
   net.predict(data.x.view(), classes);
   step(64, 6);
-  EXPECT_EQ(OwnedMatrix<float>::allocations(), after_predict);
+  EXPECT_EQ(kernels::MatrixOf<float>::allocations(), after_predict);
 }
 
 TEST(FullyConnectedNet, Moves) {

@@ -47,19 +47,24 @@ struct NetSpec {
 void validate_net_spec(const NetSpec& spec);
 
 // A trainable tensor and its gradient, named like CS231n: W1 (D_in x D_out),
-// b1 (1 x D_out), gamma1, beta1 (1 x D_out), ...
-struct Parameter {
+// b1 (1 x D_out), gamma1, beta1 (1 x D_out), ... The network holds them in
+// float; the gradient checks build the same network in double.
+template <class T>
+struct ParameterOf {
   std::string name;
-  kernels::Matrix value;
-  kernels::Matrix grad;
+  kernels::MatrixOf<T> value;
+  kernels::MatrixOf<T> grad;
 };
+using Parameter = ParameterOf<float>;
 
 // Non-trainable state saved in checkpoints: batchnorm running statistics,
 // named running_mean1, running_var1, ...
-struct Buffer {
+template <class T>
+struct BufferOf {
   std::string name;
-  kernels::Matrix value;
+  kernels::MatrixOf<T> value;
 };
+using Buffer = BufferOf<float>;
 
 class FullyConnectedNet {
  public:
