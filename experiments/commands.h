@@ -3,6 +3,7 @@
 //   simdnet train     train a net, print a per-epoch table and the test accuracy
 //   simdnet evaluate  a saved model's test accuracy and confusion matrix
 //   simdnet data      fetch (and cache) the data sets
+//   simdnet experiment  run an experiment config: grid x seeds -> tables, plots
 //
 // A command returns the process's exit status. Bad flag values throw
 // UsageError (exit status 2, the message names the flag and the value); other
@@ -31,5 +32,9 @@ using Command = std::function<int()>;
 Command add_train_command(CLI::App& app);
 Command add_evaluate_command(CLI::App& app);
 Command add_data_command(CLI::App& app);
+Command add_experiment_command(CLI::App& app);
+
+// The process's command line, shell-quoted where needed (for results' headers).
+const std::string& command_line();
 
 }  // namespace simdnet::cli

@@ -9,8 +9,22 @@
 
 #include "commands.h"
 
+namespace simdnet::cli {
+namespace {
+std::string g_command_line;
+}  // namespace
+
+const std::string& command_line() { return g_command_line; }
+
+}  // namespace simdnet::cli
+
 int main(int argc, char** argv) {
   using namespace simdnet::cli;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_of(" '\"$`\\") == std::string::npos;
+    g_command_line += (i ? " " : "") + (plain ? arg : "'" + arg + "'");
+  }
   CLI::App app{"simdnet: fully-connected nets trained on the CPU with hand-vectorized kernels"};
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, Command>> commands;
@@ -22,6 +36,7 @@ int main(int argc, char** argv) {
   add("train", add_train_command);
   add("evaluate", add_evaluate_command);
   add("data", add_data_command);
+  add("experiment", add_experiment_command);
 
   try {
     app.parse(argc, argv);

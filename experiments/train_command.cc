@@ -3,9 +3,18 @@
 // and saves the best parameters.
 //
 //   simdnet train --dataset mnist --hidden 512 --update sgd --lr 0.1 --batch 128
-//                 --epochs 10 --threads 2 --seed 1 --save model.npz
+//                 --epochs 10 --threads 2 --seed 1 --save model.npz --save-state run.npz
+//
+// SIGINT or SIGTERM: the current step finishes, the training state (with the
+// position inside the epoch) is saved to --save-state (else
+// simdnet-train-interrupted.npz), the best model so far to --save, and the
+// command exits with 130 or 143; `simdnet train --resume run.npz` then ends
+// with the same bytes in --save as an uninterrupted run. A NaN or infinite
+// loss or gradient stops training (exit 1) without overwriting the state
+// saved after the last good epoch.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +26,8 @@
 #include "simdnet/kernels/parallel.h"
 #include "simdnet/nets/checkpoint.h"
 #include "simdnet/nets/data.h"
+#include "simdnet/nets/files.h"
+#include "simdnet/nets/interrupt.h"
 #include "simdnet/nets/network.h"
 #include "simdnet/nets/solver.h"
 
@@ -59,8 +70,11 @@ struct TrainFlags {
 
   int threads = 0;
   unsigned long long seed = 0;
-  std::string save, save_state, load;
+  std::string save, save_state, load, resume;
 };
+
+// Where an interrupted run saves its state when no --save-state names a file.
+constexpr const char* kInterruptedStatePath = "simdnet-train-interrupted.npz";
 
 // Options that define the net or the training: a resumed run takes them from
 // the saved state, so giving one with --load is an error.
@@ -155,7 +169,7 @@ Plan plan_from_state(const TrainFlags& f, const Flagged& flagged) {
   for (const CLI::Option* opt : flagged.fixed_by_state)
     if (opt->count() > 0)
       throw UsageError(opt->get_name() +
-                       " cannot be combined with --load: a resumed run keeps the "
+                       " cannot be combined with --load or --resume: a resumed run keeps the "
                        "net, solver and data settings saved in " +
                        f.load +
                        " (only --epochs, --threads, --save, --save-state, --data-dir and "
@@ -214,17 +228,76 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-int run_train(const TrainFlags& f, const Flagged& flagged) {
+// The folder of each output file takes files and has room for them (a full
+// disk is an error now, not after hours of training): at least `min_free`
+// bytes, and never less than 64 MiB.
+void check_output_room(const TrainFlags& f, uint64_t min_free) {
+  for (const auto& [flag, path] : {std::pair{"--save", &f.save}, {"--save-state", &f.save_state}}) {
+    if (path->empty()) continue;
+    const std::filesystem::path p(*path);
+    try {
+      nets::check_writable_directory(p.has_parent_path() ? p.parent_path() : ".",
+                                     std::max(min_free, uint64_t{64} << 20));
+    } catch (const std::runtime_error& e) {
+      throw UsageError(std::string(flag) + " " + *path + ": " + e.what());
+    }
+  }
+}
+
+// Bytes a training state of this net may take (parameters, the best ones,
+// those training continues from, up to two update-rule arrays each), twice:
+// the old file stays until its replacement is complete.
+uint64_t state_bytes_bound(const nets::FullyConnectedNet& net) {
+  uint64_t floats = 0;
+  for (const nets::Parameter& p : net.parameters()) floats += p.value.rows() * p.value.cols();
+  return 2 * 5 * sizeof(float) * floats;
+}
+
+// After a stop request: the state to resume from, the best model so far,
+// everything flushed; 128 + the signal.
+int finish_interrupted(const TrainFlags& f, const nets::Solver& solver,
+                       const nets::DataRecipe& recipe, const std::string& why) {
+  const nets::TrainingRecord& r = solver.record();
+  const std::string state = f.save_state.empty() ? kInterruptedStatePath : f.save_state;
+  std::fflush(stdout);
+  std::fprintf(stderr, "interrupted by %s: %s\n", nets::signal_name(nets::interrupt_signal()),
+               why.c_str());
+  nets::save_training_state(state, solver, recipe);
+  if (!f.save.empty() && r.epoch > 0) {
+    nets::save_model(f.save, solver.net(), recipe);
+    std::printf("saved:   %s (the parameters of epoch %zu, the best so far)\n", f.save.c_str(),
+                r.best_epoch);
+  }
+  std::printf("state:   %s (step %llu: epoch %zu, %zu of %zu batches done)\n", state.c_str(),
+              static_cast<unsigned long long>(r.iteration), r.epoch + 1, r.epoch_batches_done,
+              solver.batches_per_epoch());
+  std::printf("resume:  simdnet train --resume %s%s%s\n", state.c_str(),
+              f.save.empty() ? "" : " --save ", f.save.c_str());
+  std::fflush(stdout);
+  return nets::interrupt_exit_code();
+}
+
+int run_train(TrainFlags f, const Flagged& flagged) {
   // 1. Every flag, and the output paths, before anything slow.
-  if (!f.load.empty()) check_readable_file("--load", f.load);
+  if (!f.resume.empty()) {
+    // --resume X: continue X and keep saving there.
+    if (!f.load.empty() || !f.save_state.empty())
+      throw UsageError("--resume " + f.resume +
+                       " cannot be combined with --load or --save-state (it means both)");
+    f.load = f.save_state = f.resume;
+  }
+  if (!f.load.empty()) check_readable_file(f.resume.empty() ? "--load" : "--resume", f.load);
   if (!f.save.empty()) check_writable_path("--save", f.save);
   if (!f.save_state.empty()) check_writable_path("--save-state", f.save_state);
+  check_output_room(f, 0);
   if (!f.save.empty() && std::filesystem::path(f.save) == std::filesystem::path(f.save_state))
     throw UsageError("--save and --save-state name the same file, " + f.save);
   check_count("--threads", f.threads, 0, "must be >= 0 (0: $SIMDNET_THREADS or every core)");
   Plan plan = f.load.empty() ? plan_from_flags(f) : plan_from_state(f, flagged);
 
   kernels::set_thread_count(f.threads);
+  // From here on a signal asks to stop (after the current step, in train()).
+  nets::install_interrupt_handlers();
 
   // 2. The data.
   nets::DataOptions options = plan.recipe.options;
@@ -252,6 +325,7 @@ int run_train(const TrainFlags& f, const Flagged& flagged) {
   nets::FullyConnectedNet net(plan.spec);
   nets::Solver solver(net, data.train, data.val, plan.config);
   if (plan.resume) nets::restore_training_state(*plan.resume, solver);
+  check_output_room(f, state_bytes_bound(net));
 
   std::printf(
       "data:    %s, %zu train / %zu val / %zu test examples of %zu features (loaded in %.2fs)\n",
@@ -260,9 +334,16 @@ int run_train(const TrainFlags& f, const Flagged& flagged) {
   std::printf("net:     %s\n", describe_net(plan.spec).c_str());
   std::printf("solver:  %s\n", describe_solver(plan.config, solver.batches_per_epoch()).c_str());
   std::printf("threads: %d\n", kernels::thread_count());
-  if (plan.resume)
-    std::printf("resumed: %s after epoch %zu (step %llu)\n", f.load.c_str(), solver.record().epoch,
-                static_cast<unsigned long long>(solver.record().iteration));
+  if (plan.resume) {
+    const nets::TrainingRecord& r = solver.record();
+    if (r.epoch_batches_done > 0)
+      std::printf("resumed: %s in epoch %zu after batch %zu of %zu (step %llu)\n", f.load.c_str(),
+                  r.epoch + 1, r.epoch_batches_done, solver.batches_per_epoch(),
+                  static_cast<unsigned long long>(r.iteration));
+    else
+      std::printf("resumed: %s after epoch %zu (step %llu)\n", f.load.c_str(), r.epoch,
+                  static_cast<unsigned long long>(r.iteration));
+  }
   std::printf("\n");
 
   // 4. Training, one table row per epoch (and a live line on a terminal).
@@ -275,10 +356,14 @@ int run_train(const TrainFlags& f, const Flagged& flagged) {
     if (p.epoch_done && !f.save_state.empty())
       nets::save_training_state(f.save_state, solver, plan.recipe);
   });
+  solver.set_stop_request([] { return nets::interrupted(); });
   const nets::TrainOutcome outcome = solver.train();
   table.clear_live_line();
   std::printf("\n");
+  // The state file keeps the last good epoch's state: a diverged run writes
+  // nothing over it.
   if (outcome.diverged) std::fprintf(stderr, "%s\n", outcome.message.c_str());
+  if (outcome.interrupted) return finish_interrupted(f, solver, plan.recipe, outcome.message);
 
   // 5. The best parameters: test accuracy, and saved.
   if (outcome.best_epoch > 0 && data.val.size() > 0)
@@ -297,6 +382,7 @@ int run_train(const TrainFlags& f, const Flagged& flagged) {
   if (!f.save_state.empty() && solver.record().epoch > 0)
     std::printf("state:   %s (after epoch %zu; resume with --load)\n", f.save_state.c_str(),
                 solver.record().epoch);
+  if (nets::interrupted()) return nets::interrupt_exit_code();  // a signal after the last step
   return outcome.diverged ? kExitFailure : 0;
 }
 
@@ -382,11 +468,18 @@ Command add_train_command(CLI::App& app) {
                   "Save the best parameters (with the net's spec) as a NumPy .npz model")
       ->default_str("none");
   cmd->add_option("--save-state", f.save_state,
-                  "Save the full training state (.npz) after every epoch, to resume with --load")
-      ->default_str("none");
+                  "Save the full training state (.npz) after every epoch and when interrupted "
+                  "(SIGINT/SIGTERM: after the current step, exit 130/143), to resume with "
+                  "--load or --resume")
+      ->default_str("none; interrupted: " + std::string(kInterruptedStatePath));
   cmd->add_option("--load", f.load,
                   "Resume the training state saved with --save-state (its net, solver and data "
                   "settings are kept)")
+      ->default_str("none");
+  cmd->add_option("--resume", f.resume,
+                  "Resume a training state and keep saving it there: --load X --save-state X. "
+                  "Continues mid-epoch where an interrupt stopped it; the final parameters are "
+                  "the same, bit for bit, as an uninterrupted run's")
       ->default_str("none");
 
   return [flags, flagged] { return run_train(*flags, *flagged); };
