@@ -281,9 +281,9 @@ std::vector<Axis> read_axes(const toml::table& root, const std::string& source) 
     const toml::table& t = *item.as_table();
     const std::string context = source + ": axis " + std::to_string(axes.size() + 1);
     for (auto&& [key, value] : t)
-      if (key.str() != "field" && key.str() != "values")
+      if (key.str() != "field" && key.str() != "values" && key.str() != "with")
         throw ConfigError(context + ": unknown key '" + std::string(key.str()) + "' (" +
-                          where(value) + "); expected field and values");
+                          where(value) + "); expected field, values and (optionally) with");
     const auto field = t["field"].value_exact<std::string>();
     if (!field) throw ConfigError(context + ": expected field = \"section.key\"");
     const FieldDef* def = find_field(*field);
@@ -299,6 +299,32 @@ std::vector<Axis> read_axes(const toml::table& root, const std::string& source) 
     for (const toml::node& v : *values)
       axis.values.push_back(convert(v, *def, context + " (" + *field + ") value " +
                                                  std::to_string(axis.values.size() + 1)));
+    for (size_t i = 0; i < axis.values.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (value_text(axis.values[i]) == value_text(axis.values[j]))
+          throw ConfigError(context + " (" + *field + "): value " +
+                            value_text(axis.values[i]) + " twice");
+    if (const toml::node* with = t.get("with")) {
+      const toml::table* linked = with->as_table();
+      if (!linked)
+        throw ConfigError(context + ": with (" + where(*with) +
+                          "): expected a table { \"section.key\" = [one value per axis value] }");
+      for (auto&& [key, list] : *linked) {
+        const std::string name(key.str());
+        const FieldDef* linked_def = find_field(name);
+        if (!linked_def || name == *field || name.rfind("run.", 0) == 0)
+          throw ConfigError(context + ": with: '" + name +
+                            "': expected a data, net or solver field other than the axis's own");
+        const toml::array* values = list.as_array();
+        if (!values || values->size() != axis.values.size())
+          throw ConfigError(context + ": with." + name + " (" + where(list) + "): expected " +
+                            std::to_string(axis.values.size()) + " values, one per axis value");
+        std::vector<FieldValue> converted;
+        for (const toml::node& v : *values)
+          converted.push_back(convert(v, *linked_def, context + ": with." + name));
+        axis.with.emplace_back(name, std::move(converted));
+      }
+    }
     axes.push_back(std::move(axis));
   }
   return axes;
@@ -377,11 +403,24 @@ ExperimentConfig parse_experiment_config(std::string_view text, const std::strin
         const toml::array* list = (*lists)[i].as_array();
         const std::string context = source + ": quick.axis_values[" + std::to_string(i + 1) + "]";
         if (!list || list->empty()) throw ConfigError(context + ": expected a non-empty list");
-        std::vector<FieldValue> values;
-        for (const toml::node& v : *list)
-          values.push_back(convert(v, *find_field(config.axes[i].field),
-                                   context + " (" + config.axes[i].field + ")"));
-        if (profile == Profile::kQuick) config.axes[i].values = std::move(values);
+        // A subset of the axis's values; linked fields keep their pairing.
+        Axis subset{config.axes[i].field, {}, {}};
+        for (const auto& linked : config.axes[i].with) subset.with.emplace_back(linked.first, std::vector<FieldValue>{});
+        for (const toml::node& v : *list) {
+          const FieldValue value =
+              convert(v, *find_field(subset.field), context + " (" + subset.field + ")");
+          size_t k = 0;
+          while (k < config.axes[i].values.size() &&
+                 value_text(config.axes[i].values[k]) != value_text(value))
+            ++k;
+          if (k == config.axes[i].values.size())
+            throw ConfigError(context + ": " + value_text(value) + " is not one of axis " +
+                              std::to_string(i + 1) + "'s values");
+          subset.values.push_back(value);
+          for (size_t w = 0; w < subset.with.size(); ++w)
+            subset.with[w].second.push_back(config.axes[i].with[w].second[k]);
+        }
+        if (profile == Profile::kQuick) config.axes[i] = std::move(subset);
       }
     }
   }
@@ -426,7 +465,13 @@ std::vector<GridPoint> grid_points(const ExperimentConfig& config) {
 
 RunSettings settings_for(const ExperimentConfig& config, const GridPoint& point) {
   Fields fields = config.fields;
-  for (size_t i = 0; i < config.axes.size(); ++i) fields[config.axes[i].field] = point.values[i];
+  for (size_t i = 0; i < config.axes.size(); ++i) {
+    const Axis& axis = config.axes[i];
+    fields[axis.field] = point.values[i];
+    size_t k = 0;  // the value's index on its axis, for the linked fields
+    while (value_text(axis.values[k]) != value_text(point.values[i])) ++k;
+    for (const auto& [name, values] : axis.with) fields[name] = values[k];
+  }
   return build_settings(fields, config.source + ", grid point " + point.label(config.axes));
 }
 
@@ -434,13 +479,21 @@ std::string resolved_text(const ExperimentConfig& config) {
   std::string s;
   for (const auto& [name, value] : config.fields) {
     bool on_axis = false;
-    for (const Axis& a : config.axes) on_axis |= a.field == name;
+    for (const Axis& a : config.axes) {
+      on_axis |= a.field == name;
+      for (const auto& linked : a.with) on_axis |= linked.first == name;
+    }
     if (!on_axis) s += name + " = " + value_text(value) + "\n";
   }
   for (const Axis& a : config.axes) {
     s += "axis " + a.field + " =";
     for (const FieldValue& v : a.values) s += " " + value_text(v);
     s += "\n";
+    for (const auto& [name, values] : a.with) {
+      s += "with " + name + " =";
+      for (const FieldValue& v : values) s += " " + value_text(v);
+      s += "\n";
+    }
   }
   return s;
 }

@@ -26,6 +26,7 @@ struct ExperimentFlags {
   bool restart = false;
   bool no_plots = false;
   bool quiet = false;
+  bool no_summary = false;
 };
 
 }  // namespace
@@ -48,6 +49,8 @@ Command add_experiment_command(CLI::App& app) {
   sub->add_flag("--restart", flags->restart, "discard this experiment's earlier results first");
   sub->add_flag("--no-plots", flags->no_plots, "skip the plots");
   sub->add_flag("--quiet", flags->quiet, "print only the summary");
+  sub->add_flag("--no-summary", flags->no_summary,
+                "do not print the summary table at the end (it is in summary.md)");
 
   return [flags] {
     const ExperimentFlags& f = *flags;
@@ -76,7 +79,7 @@ Command add_experiment_command(CLI::App& app) {
         experiments::run_experiment(config, name, options);
     if (devnull) std::fclose(devnull);
 
-    std::printf("\n%s\n", outcome.summary.c_str());
+    if (!f.no_summary) std::printf("\n%s\n", outcome.summary.c_str());
     std::printf("results: %s/{runs.csv,summary.md%s}\n", outcome.dir.c_str(),
                 options.plots && !outcome.plots_failed && !outcome.interrupt_signal ? ",plots/"
                                                                                     : "");

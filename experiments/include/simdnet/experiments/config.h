@@ -22,7 +22,8 @@
 //   values = ["sgd", "sgd_momentum", "nesterov", "rmsprop", "adam"]
 //   [quick]                        # the quick profile: overrides, same layout
 //   solver.epochs = 2
-//   axis_values = [["sgd", "adam"]]  # optional, one list per axis
+//   axis_values = [["sgd", "adam"]]  # optional, one list per axis: a subset
+//                                    # of its values (linked fields follow)
 //
 // Fields (section.key = default):
 //   data.dataset = "mnist"           mnist | fashion-mnist | cifar10
@@ -83,9 +84,16 @@ std::string value_text(const FieldValue& value);
 // Every field, by "section.key", set to the config's value or the default.
 using Fields = std::map<std::string, FieldValue>;
 
+// A grid axis: a field and its values, and optionally fields that change
+// with it (one value per axis value), e.g. each update rule's learning rate:
+//   [[axis]]
+//   field = "solver.update"
+//   values = ["sgd", "adam"]
+//   with = { "solver.learning_rate" = [1e-2, 1e-3] }
 struct Axis {
   std::string field;                // "solver.batch_size"
   std::vector<FieldValue> values;   // in the config's order
+  std::vector<std::pair<std::string, std::vector<FieldValue>>> with;  // linked fields
 };
 
 // One run's complete settings, with the grid point applied. The batch size
