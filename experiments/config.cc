@@ -55,6 +55,7 @@ const std::vector<FieldDef>& field_defs() {
       {"solver.train_acc_samples", Kind::kInt, int64_t{1000}},
       {"run.seeds", Kind::kIntList, std::vector<int64_t>{1, 2, 3}},
       {"run.target_accuracy", Kind::kReal, 0.9},
+      {"run.test_every", Kind::kInt, int64_t{1}},
   };
   return defs;
 }
@@ -246,6 +247,7 @@ RunSettings build_settings(const Fields& f, const std::string& context) {
   s.solver.sample_with_replacement = get<bool>(f, "solver.sample_with_replacement");
   s.solver.num_train_samples =
       static_cast<size_t>(count("solver.train_acc_samples", 0, "an integer >= 0 (0: all)"));
+  s.test_every = static_cast<size_t>(count("run.test_every", 1, "an integer >= 1 (epochs)"));
   s.target_accuracy = real(
       "run.target_accuracy", [](double v) { return v > 0 && v <= 1; }, "an accuracy in (0, 1]");
   try {
@@ -287,7 +289,7 @@ std::vector<Axis> read_axes(const toml::table& root, const std::string& source) 
     const auto field = t["field"].value_exact<std::string>();
     if (!field) throw ConfigError(context + ": expected field = \"section.key\"");
     const FieldDef* def = find_field(*field);
-    if (!def || *field == "run.seeds" || *field == "run.target_accuracy")
+    if (!def || field->rfind("run.", 0) == 0)  // run.*: not per grid point
       throw ConfigError(context + ": field = \"" + *field +
                         "\": expected a data, net or solver field: " + field_list());
     for (const Axis& other : axes)

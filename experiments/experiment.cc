@@ -10,6 +10,7 @@
 #include <cstring>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -250,7 +251,12 @@ ExperimentOutcome run_experiment(const ExperimentConfig& config, const std::stri
                     label.c_str(), static_cast<unsigned long long>(seed));
       auto last_draw = Clock::now();
       solver.set_progress_callback([&](const nets::Progress& p) {
-        if (p.epoch_done) test_acc.push_back(solver.check_accuracy(data.test));
+        if (p.epoch_done) {
+          const size_t e = p.epoch_done->epoch;
+          const bool tested = e % s.test_every == 0 || e == p.num_epochs;
+          test_acc.push_back(tested ? solver.check_accuracy(data.test)
+                                    : std::numeric_limits<double>::quiet_NaN());
+        }
         if (!options.live || Clock::now() - last_draw < std::chrono::milliseconds(100)) return;
         last_draw = Clock::now();
         std::fprintf(options.out, "\r\033[K%s  epoch %zu/%zu  batch %zu/%zu  loss %.4f", head,

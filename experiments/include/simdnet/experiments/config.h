@@ -51,6 +51,9 @@
 //   solver.train_acc_samples = 1000  train accuracy on this many random examples; 0: all
 //   run.seeds = [1, 2, 3]            at least 3, distinct
 //   run.target_accuracy = 0.9        in (0, 1]
+//   run.test_every = 1               test accuracy on every k-th epoch and the last (the
+//                                    others' rows say nan): the test set costs more to
+//                                    evaluate than a small training set to train on
 //
 // Every error is a ConfigError whose message names the file, the field (or
 // axis) and the value, and says what was expected.
@@ -110,6 +113,7 @@ struct RunSettings {
   bool budget_in_updates = false;
   size_t updates = 0;
   double target_accuracy = 0.9;
+  size_t test_every = 1;
 };
 
 // Fills in what depends on the training set: batch_size for a full batch, the
