@@ -31,6 +31,7 @@ const std::vector<FieldDef>& field_defs() {
       {"data.train_subset", Kind::kInt, int64_t{0}},
       {"data.val_size", Kind::kInt, int64_t{-1}},
       {"data.standardize", Kind::kBool, false},
+      {"data.pixel_scale", Kind::kReal, 1.0},
       {"net.hidden", Kind::kIntList, std::vector<int64_t>{100}},
       {"net.batchnorm", Kind::kBool, false},
       {"net.dropout", Kind::kReal, 0.0},
@@ -193,6 +194,8 @@ RunSettings build_settings(const Fields& f, const std::string& context) {
   if (const int64_t v = count("data.val_size", -1, "-1 (the default) or an integer >= 0"); v >= 0)
     s.data.val_size = static_cast<size_t>(v);
   s.data.standardize = get<bool>(f, "data.standardize");
+  s.data.pixel_scale = static_cast<float>(
+      real("data.pixel_scale", [](double v) { return v > 0; }, "a number > 0 (255: CS231n's scale)"));
 
   for (int64_t width : get<std::vector<int64_t>>(f, "net.hidden"))
     if (width < 1 || width > (int64_t{1} << 20))

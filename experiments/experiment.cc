@@ -79,7 +79,8 @@ class DataCache {
     options.fetch = o.fetch;
     const std::string key = s.dataset + "|" + std::to_string(options.train_subset) + "|" +
                             (options.val_size ? std::to_string(*options.val_size) : "-") + "|" +
-                            (options.standardize ? "1" : "0");
+                            (options.standardize ? "1" : "0") + "|" +
+                            std::to_string(options.pixel_scale);
     if (!data_ || key != key_) {
       data_.reset();  // free the old set before loading the next
       data_ = std::make_unique<nets::DataSplits>(nets::load_dataset(s.dataset, options));
@@ -105,6 +106,7 @@ std::vector<std::string> run_values(const std::string& label, uint64_t seed,
           std::to_string(data.train.size()),
           std::to_string(data.val.size()),
           s.data.standardize ? "true" : "false",
+          setting(s.data.pixel_scale),
           hidden,
           s.net.batchnorm ? "true" : "false",
           setting(s.net.dropout),

@@ -60,6 +60,9 @@ MachineInfo machine_info() {
   m.cores = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
   m.threads = kernels::thread_count();
   m.target = kernels::active_target_name();
+  std::ifstream loadavg("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (loadavg >> one >> five >> fifteen) m.load = one + " / " + five + " / " + fifteen;
   return m;
 }
 

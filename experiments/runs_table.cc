@@ -9,7 +9,7 @@ namespace simdnet::experiments {
 
 const std::vector<std::string>& run_columns() {
   static const std::vector<std::string> columns = {
-      "setting", "seed", "dataset", "train_size", "val_size", "standardize", "hidden",
+      "setting", "seed", "dataset", "train_size", "val_size", "standardize", "pixel_scale", "hidden",
       "batchnorm", "dropout", "init", "weight_scale", "l2", "update", "learning_rate",
       "lr_scaling", "lr_decay", "momentum", "decay_rate", "beta1", "beta2", "epsilon",
       "batch_size", "budget", "epochs", "sample_with_replacement", "train_acc_samples",

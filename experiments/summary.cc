@@ -67,6 +67,8 @@ std::string summary_markdown(const ExperimentConfig& config, const RunsTable& ta
   md += "| CPU | " + m.cpu + ", " + std::to_string(m.cores) + " cores |\n";
   md += "| threads | " + std::to_string(m.threads) + " |\n";
   md += "| Highway target | " + m.target + " |\n";
+  if (!m.load.empty())
+    md += "| load average | " + m.load + " (1 / 5 / 15 min, when the summary was written) |\n";
   md += "| wall time | " + duration(ctx.wall_seconds) + " (this invocation); training time in " +
         "runs.csv: " + duration(training_seconds) + " |\n";
   md += "| command | `" + ctx.command + "` |\n\n";

@@ -3,7 +3,7 @@
 //
 // Every statistic is computed exactly from the bytes (integer sums), so it
 // does not depend on summation order; each feature then becomes
-//   x = (byte / 255.0f - offset[f]) * inv_scale[f]
+//   x = (byte / 255.0f - offset[f]) * inv_scale[f] * pixel_scale
 // in float, with offset 0 and inv_scale 1 when nothing is subtracted: plain
 // pixels are exactly byte / 255.0f.
 #include <cmath>
@@ -15,7 +15,8 @@ namespace simdnet::nets {
 namespace {
 
 Dataset to_floats(const ByteDataset& src, size_t begin, size_t count,
-                  const std::vector<float>& offset, const std::vector<float>& inv_scale) {
+                  const std::vector<float>& offset, const std::vector<float>& inv_scale,
+                  float pixel_scale) {
   const size_t d = src.images.shape.features();
   Dataset out;
   out.num_classes = src.num_classes;
@@ -25,7 +26,7 @@ Dataset to_floats(const ByteDataset& src, size_t begin, size_t count,
     const uint8_t* in = src.images.pixels.data() + (begin + i) * d;
     float* row = out.x.data() + i * out.x.stride();
     for (size_t f = 0; f < d; ++f)
-      row[f] = (static_cast<float>(in[f]) / 255.0f - offset[f]) * inv_scale[f];
+      row[f] = (static_cast<float>(in[f]) / 255.0f - offset[f]) * inv_scale[f] * pixel_scale;
     out.y[i] = src.labels[begin + i];
   }
   return out;
@@ -45,6 +46,9 @@ DataSplits make_splits(const std::string& name, const ByteDataset& train_full,
   if (test.images.shape.features() != d || test.num_classes != train_full.num_classes)
     throw std::runtime_error(name + ": train and test sets differ in shape or classes");
 
+  if (!(options.pixel_scale > 0) || !std::isfinite(options.pixel_scale))
+    throw std::runtime_error(name + ": pixel_scale " + std::to_string(options.pixel_scale) +
+                             ": expected a finite number > 0");
   const size_t n_full = train_full.images.count;
   const size_t val_size = options.val_size.value_or(default_val_size(name));
   if (val_size >= n_full)
@@ -101,9 +105,9 @@ DataSplits make_splits(const std::string& name, const ByteDataset& train_full,
   }
 
   const size_t train_count = options.train_subset > 0 ? options.train_subset : n_train;
-  s.train = to_floats(train_full, 0, train_count, offset, inv_scale);
-  s.val = to_floats(train_full, n_train, val_size, offset, inv_scale);
-  s.test = to_floats(test, 0, n_test, offset, inv_scale);
+  s.train = to_floats(train_full, 0, train_count, offset, inv_scale, options.pixel_scale);
+  s.val = to_floats(train_full, n_train, val_size, offset, inv_scale, options.pixel_scale);
+  s.test = to_floats(test, 0, n_test, offset, inv_scale, options.pixel_scale);
   return s;
 }
 

@@ -23,6 +23,7 @@ title = "t"
 [data]
 dataset = "cifar10"
 train_subset = 4000
+pixel_scale = 255
 [net]
 hidden = [100, 100]
 init = "weight_scale"
@@ -69,6 +70,7 @@ TEST(ExperimentConfig, FieldsAndLinkedAxisValuesReachEachRun) {
   const RunSettings s = settings_for(c, points[2]);
   EXPECT_EQ(s.dataset, "cifar10");
   EXPECT_EQ(s.data.train_subset, 4000u);
+  EXPECT_EQ(s.data.pixel_scale, 255.0f);
   EXPECT_EQ(s.net.hidden_dims, (std::vector<size_t>{100, 100}));
   EXPECT_EQ(s.net.init, simdnet::nets::Init::kWeightScale);
   EXPECT_FLOAT_EQ(s.net.weight_scale, 5e-2f);
@@ -120,7 +122,7 @@ TEST(ExperimentConfig, EveryBadConfigNamesTheFileFieldAndValue) {
               HasSubstr("unknown field 'data.train_subsett'"));
   EXPECT_THAT(config_error(with("[run]", "[runs]")), HasSubstr("unknown key 'runs'"));
   EXPECT_THAT(config_error(with("epochs = 5", "epochs = \"5\"")),
-              HasSubstr("solver.epochs (line 12): expected an integer"));
+              HasSubstr("solver.epochs (line 13): expected an integer"));
   EXPECT_THAT(config_error(with("epochs = 5", "epochs = 0")),
               HasSubstr("solver.epochs = 0: expected an integer >= 1"));
   EXPECT_THAT(config_error(with("weight_scale = 5e-2", "weight_scale = -1")),
@@ -138,7 +140,7 @@ TEST(ExperimentConfig, EveryBadConfigNamesTheFileFieldAndValue) {
   EXPECT_THAT(config_error(with("values = [32, \"full\"]", "values = [32, \"half\"]")),
               HasSubstr("axis 2 (solver.batch_size) value 2 (line"));
   EXPECT_THAT(config_error(with("[1e-2, 1e-4, 1e-3]", "[1e-2, 1e-4]")),
-              HasSubstr("with.solver.learning_rate (line 18): expected 3 values"));
+              HasSubstr("with.solver.learning_rate (line 19): expected 3 values"));
   EXPECT_THAT(config_error(with("field = \"solver.update\"", "field = \"solver.speed\"")),
               HasSubstr("field = \"solver.speed\": expected a data, net or solver field"));
   EXPECT_THAT(config_error(with("[\"full\"]]", "[\"half\"]]")),
@@ -146,7 +148,7 @@ TEST(ExperimentConfig, EveryBadConfigNamesTheFileFieldAndValue) {
   EXPECT_THAT(config_error(with("[\"full\"]]", "[64]]")), HasSubstr("64 is not one of axis 2"));
   EXPECT_THAT(config_error(with("[[axis]]\nfield = \"solver.batch_size\"\nvalues = [32, \"full\"]",
                                 "")),
-              HasSubstr("quick.axis_values (line 22): expected 1 list(s), one per axis"));
+              HasSubstr("quick.axis_values (line 23): expected 1 list(s), one per axis"));
   EXPECT_THAT(config_error("title = \"t\"\n"), HasSubstr("no [[axis]]"));
 }
 

@@ -99,6 +99,24 @@ TEST(RealData, MnistStandardizedAndSubset) {
   EXPECT_NEAR(d.feature_mean[14 * 28 + 14], 0.5, 0.2);
 }
 
+TEST(RealData, Cifar10PixelScaleMultipliesEveryFeatureLast) {
+  DataOptions o;
+  o.train_subset = 100;
+  const DataSplits plain = load_dataset("cifar10", o);
+  o.pixel_scale = 255.0f;
+  const DataSplits raw = load_dataset("cifar10", o);
+  ASSERT_EQ(raw.train.size(), 100u);
+  // CS231n's scale: byte - channel mean, to float rounding (one product).
+  for (size_t i = 0; i < 100 * 3072; ++i)
+    ASSERT_EQ(raw.train.x.data()[i], plain.train.x.data()[i] * 255.0f) << i;
+  for (size_t i = 0; i < 1000 * 3072; ++i)
+    ASSERT_EQ(raw.test.x.data()[i], plain.test.x.data()[i] * 255.0f) << i;
+  o.pixel_scale = 0.0f;
+  EXPECT_THAT([&] { load_dataset("cifar10", o); },
+              ::testing::ThrowsMessage<std::runtime_error>(
+                  ::testing::HasSubstr("pixel_scale 0.000000: expected a finite number > 0")));
+}
+
 TEST(RealData, FashionMnist) {
   DataOptions o;
   o.val_size = 0;

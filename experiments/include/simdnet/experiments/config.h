@@ -30,6 +30,7 @@
 //   data.train_subset = 0            > 0: the first K training examples
 //   data.val_size = -1               -1: the data set's default (nets/data.h)
 //   data.standardize = false         per-feature standardization
+//   data.pixel_scale = 1.0           features times this (255: CS231n's raw-pixel scale)
 //   net.hidden = [100]               hidden layer widths
 //   net.batchnorm = false
 //   net.dropout = 0.0                drop probability p in [0, 1)

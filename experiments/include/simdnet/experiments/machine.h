@@ -13,6 +13,8 @@ struct MachineInfo {
   unsigned cores = 0;   // logical CPUs the process may use
   int threads = 0;      // kernels::thread_count()
   std::string target;   // the Highway target the kernels dispatch to, e.g. "AVX3"
+  std::string load;     // /proc/loadavg's 1, 5 and 15 minute load averages: other work on
+                        // the machine slows the timing columns, not the accuracies
 };
 
 MachineInfo machine_info();

@@ -31,7 +31,8 @@
 //   3. optional per-feature standardization (x - mean) / std, mean and std
 //      from the training split only (before train_subset); a feature with
 //      zero variance on train (MNIST's border pixels) is only centered;
-//   4. optional training subset: the first train_subset training examples.
+//   4. optional training subset: the first train_subset training examples;
+//   5. every feature times pixel_scale (default 1: a no-op, bit for bit).
 // Every error is a std::runtime_error whose message names the file and what
 // was wrong with it.
 #pragma once
@@ -84,6 +85,10 @@ struct DataOptions {
   bool standardize = false;          // per-feature (x - mean) / std, from train
   bool cs231n_test_subset = false;   // test = the first 1000 test examples
   size_t train_subset = 0;           // > 0: keep only the first K train examples
+  // Every feature multiplied by this last (finite, > 0). 255 gives CS231n's
+  // scale: raw byte values minus the mean, which its weight_scale settings
+  // (e.g. 5e-2 for a five-layer net) are tuned for.
+  float pixel_scale = 1.0f;
   bool fetch = true;                 // run scripts/fetch-data if raw files are missing
 };
 
