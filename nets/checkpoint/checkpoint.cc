@@ -5,6 +5,8 @@
 // names against the arrays the writer would make for the same net.
 #include "simdnet/nets/checkpoint.h"
 
+#include "simdnet/nets/files.h"
+
 #include <bit>
 #include <cmath>
 #include <set>
@@ -117,6 +119,15 @@ NetSpec read_spec(const NpzFile& f) {
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(f.path().string() + ": spec/* describe no valid net: " + e.what());
   }
+  // Before anyone builds (allocates) the net: the file holds every weight
+  // matrix at the shape spec/* give, so forged widths cannot ask for more
+  // memory than the file's own arrays fill.
+  size_t rows = s.input_dim;
+  for (size_t i = 0; i <= s.hidden_dims.size(); ++i) {
+    const size_t cols = i < s.hidden_dims.size() ? s.hidden_dims[i] : s.num_classes;
+    f.float32("W" + std::to_string(i + 1), std::vector<size_t>{rows, cols});
+    rows = cols;
+  }
   return s;
 }
 
@@ -134,6 +145,8 @@ void add_data(std::vector<Array>& out, const DataRecipe& d) {
   out.push_back(Array::int64_scalar("data/standardize", o.standardize));
   out.push_back(Array::int64_scalar("data/train_subset", static_cast<int64_t>(o.train_subset)));
   out.push_back(Array::int64_scalar("data/cs231n_test_subset", o.cs231n_test_subset));
+  // Only when set: files without it read as 1, the scale before it existed.
+  if (o.pixel_scale != 1.0f) out.push_back(Array::float64_scalar("data/pixel_scale", o.pixel_scale));
 }
 
 DataRecipe read_data(const NpzFile& f) {
@@ -145,6 +158,8 @@ DataRecipe read_data(const NpzFile& f) {
   d.options.standardize = read_flag(f, "data/standardize");
   d.options.train_subset = read_count(f, "data/train_subset");
   d.options.cs231n_test_subset = read_flag(f, "data/cs231n_test_subset");
+  if (f.contains("data/pixel_scale"))
+    d.options.pixel_scale = static_cast<float>(f.float64_scalar("data/pixel_scale"));
   return d;
 }
 
@@ -157,9 +172,26 @@ void add_net(std::vector<Array>& out, const FullyConnectedNet& net, const std::s
     out.push_back(Array::float32(prefix + b.name, b.value.view(), is_vector(b.name)));
 }
 
+// A NaN or infinity in a parameter, running statistic or update-rule state
+// would make every prediction (or every later step) NaN: refused where it is
+// read, naming the array and the index.
+void check_finite(const NpzFile& f, const std::string& name, kernels::ConstMatrixView m) {
+  for (size_t r = 0; r < m.rows; ++r)
+    for (size_t c = 0; c < m.cols; ++c)
+      if (!std::isfinite(m.row(r)[c]))
+        f.fail(name, "holds " + std::to_string(m.row(r)[c]) + " at index " +
+                         std::to_string(r * m.cols + c) + "; its values must be finite");
+}
+
 void read_net(const NpzFile& f, FullyConnectedNet& net) {
-  for (Parameter& p : net.parameters()) f.read_matrix(p.name, p.value.view(), is_vector(p.name));
-  for (Buffer& b : net.buffers()) f.read_matrix(b.name, b.value.view(), is_vector(b.name));
+  for (Parameter& p : net.parameters()) {
+    f.read_matrix(p.name, p.value.view(), is_vector(p.name));
+    check_finite(f, p.name, p.value.view());
+  }
+  for (Buffer& b : net.buffers()) {
+    f.read_matrix(b.name, b.value.view(), is_vector(b.name));
+    check_finite(f, b.name, b.value.view());
+  }
 }
 
 std::vector<Array> model_arrays(const FullyConnectedNet& net, const DataRecipe& data,
@@ -223,6 +255,40 @@ SolverConfig read_solver_config(const NpzFile& f) {
 
 // --- state/, best/, history/ and the update rule's arrays ---------------------
 
+// Where a stop request left the epoch (TrainingRecord::epoch_batches_done and
+// the epoch's partial sums; all 0 at an epoch boundary). Files written before
+// these existed lack all four: they were saved at epoch boundaries.
+std::vector<Array> mid_epoch_arrays(const TrainingRecord& r) {
+  return {Array::int64_scalar("state/epoch_batches_done", static_cast<int64_t>(r.epoch_batches_done)),
+          Array::float64_scalar("state/epoch_loss_sum", r.epoch_loss_sum),
+          Array::int64_scalar("state/epoch_samples", static_cast<int64_t>(r.epoch_samples)),
+          Array::float64_scalar("state/epoch_seconds", r.epoch_seconds)};
+}
+constexpr const char* kMidEpochMarker = "state/epoch_batches_done";
+
+void read_mid_epoch(const NpzFile& f, const Solver& solver, TrainingRecord& r) {
+  if (!f.contains(kMidEpochMarker)) return;
+  const size_t batches = solver.batches_per_epoch();
+  r.epoch_batches_done = read_count(f, kMidEpochMarker, static_cast<int64_t>(batches));
+  // Every epoch has the same number of steps, in both sampling modes.
+  if (r.iteration != r.epoch * batches + r.epoch_batches_done)
+    f.fail(kMidEpochMarker, "= " + std::to_string(r.epoch_batches_done) + " with state/epoch " +
+                                std::to_string(r.epoch) + " and " + std::to_string(batches) +
+                                " batches per epoch does not match state/iteration " +
+                                std::to_string(r.iteration));
+  r.epoch_loss_sum = f.float64_scalar("state/epoch_loss_sum");
+  r.epoch_samples = read_count(
+      f, "state/epoch_samples",
+      static_cast<int64_t>(r.epoch_batches_done * solver.config().batch_size));
+  r.epoch_seconds = f.float64_scalar("state/epoch_seconds");
+  if (!std::isfinite(r.epoch_loss_sum) || r.epoch_loss_sum < 0)
+    f.fail("state/epoch_loss_sum", "is " + std::to_string(r.epoch_loss_sum) +
+                                       ", expected a finite sum of losses >= 0");
+  if (!std::isfinite(r.epoch_seconds) || r.epoch_seconds < 0)
+    f.fail("state/epoch_seconds", "is " + std::to_string(r.epoch_seconds) +
+                                      ", expected finite seconds >= 0");
+}
+
 template <class Get>
 std::vector<double> column(const std::vector<EpochStats>& epochs, Get get) {
   std::vector<double> out;
@@ -239,6 +305,7 @@ void add_record(std::vector<Array>& out, const Solver& solver) {
   out.push_back(Array::int64_scalar("state/adam_t", solver.optimizer().adam_steps()));
   out.push_back(Array::int64_scalar("state/best_epoch", static_cast<int64_t>(r.best_epoch)));
   out.push_back(Array::float64_scalar("state/best_val_acc", r.best_val_acc));
+  for (const Array& a : mid_epoch_arrays(r)) out.push_back(a);
   for (size_t i = 0; i < net.parameters().size(); ++i) {
     const std::string& name = net.parameters()[i].name;
     out.push_back(Array::float32("best/" + name, r.best_parameters.at(i).view(), is_vector(name)));
@@ -273,6 +340,7 @@ void read_record(const NpzFile& f, Solver& solver) {
   r.iteration = read_count(f, "state/iteration");
   r.best_epoch = read_count(f, "state/best_epoch", static_cast<int64_t>(r.epoch));
   r.best_val_acc = f.float64_scalar("state/best_val_acc");
+  read_mid_epoch(f, solver, r);
 
   const std::span<const float> loss =
       f.float32("history/loss", std::vector<size_t>{static_cast<size_t>(r.iteration)});
@@ -303,11 +371,13 @@ void read_record(const NpzFile& f, Solver& solver) {
   for (const Parameter& p : net.parameters()) {
     kernels::Matrix m(p.value.rows(), p.value.cols(), p.value.stride());
     f.read_matrix("best/" + p.name, m.view(), is_vector(p.name));
+    check_finite(f, "best/" + p.name, m.view());
     r.best_parameters.push_back(std::move(m));
   }
   for (const Buffer& b : net.buffers()) {
     kernels::Matrix m(b.value.rows(), b.value.cols(), b.value.stride());
     f.read_matrix("best/" + b.name, m.view(), is_vector(b.name));
+    check_finite(f, "best/" + b.name, m.view());
     r.best_buffers.push_back(std::move(m));
   }
 
@@ -315,6 +385,7 @@ void read_record(const NpzFile& f, Solver& solver) {
   for (Optimizer::StateArray& s : optimizer.state()) {
     const std::string parameter = s.name.substr(s.name.find('/') + 1);
     f.read_matrix(s.name, s.value.view(), is_vector(parameter));
+    check_finite(f, s.name, s.value.view());
   }
   const int64_t adam_t = f.int64_scalar("state/adam_t");
   if (adam_t < 0 || static_cast<uint64_t>(adam_t) > r.iteration)
@@ -372,8 +443,11 @@ std::optional<Init> parse_init(std::string_view name) {
   return std::nullopt;
 }
 
+// Both savers replace the file atomically (files.h): a kill or a full disk
+// mid-save leaves the previous file whole.
 void save_model(const fs::path& path, const FullyConnectedNet& net, const DataRecipe& data) {
-  npz::save_npz(path, model_arrays(net, data, kModelFormat));
+  const std::vector<Array> arrays = model_arrays(net, data, kModelFormat);
+  replace_file(path, [&](const fs::path& temp) { npz::save_npz(temp, arrays); });
 }
 
 LoadedModel load_model(const fs::path& path) {
@@ -387,7 +461,8 @@ LoadedModel load_model(const fs::path& path) {
 }
 
 void save_training_state(const fs::path& path, const Solver& solver, const DataRecipe& data) {
-  npz::save_npz(path, state_arrays(solver, data));
+  const std::vector<Array> arrays = state_arrays(solver, data);
+  replace_file(path, [&](const fs::path& temp) { npz::save_npz(temp, arrays); });
 }
 
 SavedTraining read_training_state(const fs::path& path) {
@@ -409,7 +484,10 @@ void restore_training_state(const SavedTraining& saved, Solver& solver) {
     throw std::invalid_argument("restore_training_state: the solver uses " +
                                 update_rule_name(solver.config().update.rule) + ", the saved run " +
                                 update_rule_name(saved.config.update.rule));
-  check_names(f, state_arrays(solver, saved.data),
+  std::vector<Array> expected = state_arrays(solver, saved.data);
+  if (!f.contains(kMidEpochMarker))  // an older file, saved at an epoch boundary
+    std::erase_if(expected, [](const Array& a) { return a.name.starts_with("state/epoch_"); });
+  check_names(f, expected,
               "a training state of the net " + net_shape(saved.spec) + " with " +
                   update_rule_name(saved.config.update.rule));
   read_record(f, solver);

@@ -30,6 +30,10 @@
 //                                        stream (shuffle: (seed, epoch);
 //                                        sampling and dropout: iteration)
 //   state/learning_rate, state/adam_t     the decayed rate, Adam's step count
+//   state/epoch_batches_done, state/epoch_loss_sum, state/epoch_samples,
+//   state/epoch_seconds                  where a stop request left the current
+//                                        epoch (all 0 at an epoch boundary;
+//                                        absent from older files, read as 0)
 //   state/best_epoch, state/best_val_acc, best/W1, ..., best/running_mean1, ...
 //   history/loss (per step), history/epoch_loss, history/train_acc,
 //   history/val_acc, history/seconds, history/samples_per_second,
@@ -63,6 +67,7 @@ std::string init_name(Init init);
 std::optional<Init> parse_init(std::string_view name);
 
 // --- models: parameters, buffers, spec --------------------------------------
+// Both savers replace `path` atomically (files.h: temporary, fsync, rename).
 void save_model(const std::filesystem::path& path, const FullyConnectedNet& net,
                 const DataRecipe& data = {});
 

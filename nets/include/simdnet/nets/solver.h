@@ -79,8 +79,9 @@ using ProgressCallback = std::function<void(const Progress&)>;
 
 // How train() ended.
 struct TrainOutcome {
-  bool diverged = false;  // a loss was NaN or infinite: training stopped there
-  std::string message;    // why it stopped, when diverged
+  bool diverged = false;     // a loss or gradient was NaN or infinite: training stopped there
+  bool interrupted = false;  // the stop request (set_stop_request) said stop
+  std::string message;       // why it stopped, when diverged or interrupted
   size_t epochs_done = 0;
   size_t best_epoch = 0;  // whose parameters the net holds now (0: the initial ones)
   double best_val_acc = 0;
@@ -90,6 +91,14 @@ struct TrainOutcome {
 struct TrainingRecord {
   size_t epoch = 0;                 // epochs completed
   uint64_t iteration = 0;           // steps taken (keys dropout masks and sampling)
+  // Inside epoch `epoch + 1` when a stop request ended train() mid-epoch:
+  // its batches done so far, and the sums its EpochStats are made of, so
+  // that the resumed epoch ends exactly as an uninterrupted one. All 0 at an
+  // epoch boundary.
+  size_t epoch_batches_done = 0;
+  double epoch_loss_sum = 0;  // sum of those batches' losses, added in order
+  size_t epoch_samples = 0;   // training examples stepped through
+  double epoch_seconds = 0;   // their training time
   std::vector<float> loss_history;  // one per step
   std::vector<EpochStats> epochs;   // one per completed epoch
   // The best parameters and buffers (batchnorm running statistics) so far, in
@@ -120,12 +129,27 @@ class Solver {
   // Called after every step and at every epoch's end, from train()'s thread.
   void set_progress_callback(ProgressCallback callback) { progress_ = std::move(callback); }
 
+  // Asked after every step (and once when train() starts): when it returns
+  // true, train() returns after that step with TrainOutcome::interrupted, the
+  // record holding the position inside the epoch (epoch_batches_done and the
+  // epoch's partial sums). A checkpoint saved then and restored resumes
+  // byte-identically. E.g. [] { return nets::interrupted(); } (interrupt.h).
+  void set_stop_request(std::function<bool()> should_stop) { stop_ = std::move(should_stop); }
+
   // Trains from record().epoch up to config().num_epochs (from the last
   // step's parameters, see TrainingRecord::net_holds_best), then puts the
   // best parameters into the net. A NaN or infinite loss stops training before
   // that step's update (TrainOutcome::diverged, with a message naming the
   // step and the last good epoch); the best parameters are restored then too.
+  // So does a NaN or infinite gradient, caught in the parameters it reaches
+  // within kParameterCheckInterval steps and always before the epoch ends (a
+  // message naming the steps, the parameter and its layer; that epoch is not
+  // kept, the last good one's parameters are restored). A stop request ends
+  // training after the current step (TrainOutcome::interrupted), the best
+  // parameters in the net, the last ones in the record, as at the end.
   TrainOutcome train();
+  // Steps between train()'s checks of the parameters for NaN/Inf.
+  static constexpr uint64_t kParameterCheckInterval = 32;
 
   // Fraction of `data` the net classifies right, in test mode: all of it, or
   // `num_samples` examples drawn with replacement (keyed by seed, stream)
@@ -153,6 +177,10 @@ class Solver {
   void restore_best();
   void keep_last();
   void restore_last();
+  std::string stop_message(const char* why, size_t epoch, size_t batch, size_t batches) const;
+  std::string nonfinite_gradient_message(const std::string& where, uint64_t first_step,
+                                         size_t epoch) const;
+
 
   FullyConnectedNet& net_;
   const Dataset& train_;
@@ -161,6 +189,7 @@ class Solver {
   Optimizer optimizer_;
   TrainingRecord record_;
   ProgressCallback progress_;
+  std::function<bool()> stop_;
 
   // Preallocated for the loop: one minibatch, the epoch's permutation.
   kernels::Matrix batch_x_;
