@@ -300,7 +300,7 @@ std::vector<Axis> read_axes(const toml::table& root, const std::string& source) 
     const toml::array* values = t["values"].as_array();
     if (!values || values->empty())
       throw ConfigError(context + " (" + *field + "): expected values = [a non-empty list]");
-    Axis axis{*field, {}};
+    Axis axis{*field, {}, {}};
     for (const toml::node& v : *values)
       axis.values.push_back(convert(v, *def, context + " (" + *field + ") value " +
                                                  std::to_string(axis.values.size() + 1)));
@@ -430,6 +430,13 @@ ExperimentConfig parse_experiment_config(std::string_view text, const std::strin
     }
   }
   config.seeds = checked_seeds(config.fields, source);
+  // Every grid point is built below: bound the work before doing it.
+  constexpr size_t kMaxRuns = 100000;
+  size_t runs = config.seeds.size();
+  for (const Axis& axis : config.axes) runs *= axis.values.size();  // each <= the file's size
+  if (runs > kMaxRuns)
+    throw ConfigError(source + ": " + std::to_string(runs) +
+                      " runs (grid points x seeds): expected at most " + std::to_string(kMaxRuns));
   // Build every grid point now: a bad value fails before any training.
   for (const GridPoint& point : grid_points(config)) settings_for(config, point);
   return config;

@@ -75,6 +75,17 @@ std::vector<uint8_t> read_png_rgb8(const fs::path& path, uint32_t width, uint32_
                          ", " + std::to_string(ihdr.bit_depth) +
                          "-bit, expected 8-bit RGB (colour type 2)");
 
+  // Before allocating: the scanlines (a filter byte, then width * 3 bytes per
+  // row) come out of deflate streams inside the file, and deflate expands at
+  // most 1032:1, so a file too small for them is corrupt or truncated.
+  const uint64_t scanline_bytes = uint64_t{height} * (uint64_t{width} * 3 + 1);
+  const uint64_t file_bytes = fs::file_size(path, ec);
+  if (ec) file_error(path, "cannot read its size: " + ec.message());
+  if (scanline_bytes / 1032 > file_bytes)
+    file_error(path, "truncated: " + std::to_string(width) + "x" + std::to_string(height) +
+                         " RGB needs " + std::to_string(scanline_bytes) +
+                         " bytes of scanlines, more than a PNG of " + std::to_string(file_bytes) +
+                         " bytes can hold (deflate expands at most 1032:1)");
   size_t bytes = 0;
   if (int err = spng_decoded_image_size(ctx.get(), SPNG_FMT_RGB8, &bytes))
     file_error(path, std::string("cannot size the image: ") + spng_strerror(err));
@@ -104,7 +115,9 @@ std::vector<uint8_t> read_json_labels(const fs::path& path, size_t count, int nu
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number past double's range (1e400),
+    // which nlohmann throws from the parser too (found by the json_labels fuzzer).
     file_error(path, std::string("not valid JSON: ") + e.what());
   }
   if (!json.is_array()) file_error(path, "expected a JSON array of integer labels");

@@ -21,6 +21,9 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kImagesMagic = 0x00000803;
 constexpr uint32_t kLabelsMagic = 0x00000801;
+// Deflate's largest expansion (zlib's FAQ: 1032:1, from 258-byte matches of
+// 1-bit codes): n compressed bytes never hold more than 1032 * n.
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 struct GzClose {
   void operator()(gzFile f) const { gzclose(f); }
@@ -81,6 +84,12 @@ class IdxFile {
         file_error(path_, "wrong size: the file is " + std::to_string(file_size_) +
                               " bytes, its header (dimensions " + shape + ") asks for " +
                               std::to_string(total));
+    } else if (total / kMaxDeflateRatio > file_size_) {
+      // The trailer's ISIZE is as forgeable as the header: this bound is not.
+      file_error(path_, "the header (dimensions " + shape + ") asks for " + std::to_string(total) +
+                            " bytes, more than a gzip file of " + std::to_string(file_size_) +
+                            " bytes can hold (deflate expands at most " +
+                            std::to_string(kMaxDeflateRatio) + ":1)");
     } else if (gzip_isize() != static_cast<uint32_t>(total)) {
       file_error(path_, "wrong size or truncated: the gzip trailer says " +
                             std::to_string(gzip_isize()) + " bytes uncompressed (mod 2^32), " +

@@ -20,6 +20,9 @@ constexpr std::string_view kSuffix = ".npy";
 // No array of ours comes near this; a larger entry is a wrong or corrupt file,
 // refused before anything is allocated.
 constexpr uint64_t kMaxEntryBytes = uint64_t{1} << 32;
+// Deflate's largest expansion (zlib's FAQ): n compressed bytes hold at most
+// 1032 * n.
+constexpr uint64_t kMaxDeflateRatio = 1032;
 // Entries carry a fixed modification time (2000-01-01), so that the same
 // arrays always make the same bytes.
 constexpr time_t kEntryTime = 946684800;
@@ -125,9 +128,14 @@ void check_writable(const fs::path& path) {
 NpzFile::NpzFile(const fs::path& path) : path_(path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) file_error(path, "missing (no such file)");
+  const uint64_t file_size = fs::file_size(path, ec);
+  if (ec) file_error(path, "cannot read its size: " + ec.message());
   int code = 0;
   Zip zip(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
-  if (!zip) file_error(path, "not a readable .npz (zip) file: " + zip_error_text(code));
+  if (!zip)
+    file_error(path, "not a readable .npz (zip) file: " +
+                         (code == ZIP_ER_EXISTS ? std::string("two entries have the same name")
+                                                : zip_error_text(code)));
 
   const zip_int64_t entries = zip_get_num_entries(zip.get(), 0);
   std::set<std::string> names;
@@ -146,6 +154,24 @@ NpzFile::NpzFile(const fs::path& path) : path_(path) {
     if (st.size > kMaxEntryBytes)
       throw std::runtime_error(where + ": " + std::to_string(st.size) +
                                " bytes, more than any simdnet array");
+    // The sizes in the zip's directory are the file's word only: before
+    // allocating st.size bytes, check that the entry's data can hold them.
+    if (!(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD))
+      throw std::runtime_error(where + ": the zip directory gives no compressed size or method");
+    if (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)
+      throw std::runtime_error(where + ": compression method " + std::to_string(st.comp_method) +
+                               " is not supported (stored or deflate, as np.savez writes)");
+    if (st.comp_size > file_size)
+      throw std::runtime_error(where + ": " + std::to_string(st.comp_size) +
+                               " compressed bytes, more than the whole file (" +
+                               std::to_string(file_size) + ")");
+    if (st.comp_method == ZIP_CM_STORE ? st.size != st.comp_size
+                                       : st.size / kMaxDeflateRatio > st.comp_size)
+      throw std::runtime_error(where + ": " + std::to_string(st.size) + " bytes cannot come from " +
+                               std::to_string(st.comp_size) + " " +
+                               (st.comp_method == ZIP_CM_STORE
+                                    ? "stored bytes"
+                                    : "deflated bytes (deflate expands at most 1032:1)"));
 
     std::unique_ptr<zip_file_t, ZipFileClose> file(
         zip_fopen_index(zip.get(), static_cast<zip_uint64_t>(i), 0));
