@@ -210,7 +210,9 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
                             std::min(NR, pr.n - j0),
                             !first || pr.accumulate,
                             last && pr.bias ? pr.bias + j0 : nullptr,
-                            last && pr.relu};
+                            last && pr.relu,
+                            last && pr.mask ? pr.mask + i0 * pr.ldm + j0 : nullptr,
+                            pr.ldm};
         MicroKernelForTile(a, packed_b + q * kc * NR, kc, out, prefetch, per_call);
       }
     }

@@ -34,6 +34,7 @@ const char* matmul_form_name(MatmulForm form) {
 void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
             const MatmulEpilogue& epilogue) {
   const auto d = detail::check_matmul("matmul", form, a, b, c, epilogue.bias.size());
+  detail::check_relu_mask("matmul", form, c, epilogue.relu_mask);
   if (d.m == 0 || d.n == 0) return;
   const detail::MatmulProblem problem{form,
                                       a.data,
@@ -47,7 +48,9 @@ void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
                                       d.k,
                                       epilogue.accumulate,
                                       epilogue.bias.empty() ? nullptr : epilogue.bias.data(),
-                                      epilogue.relu};
+                                      epilogue.relu,
+                                      epilogue.relu_mask.data,
+                                      epilogue.relu_mask.stride};
   detail::ScratchLease<float> workspace;
   HWY_DYNAMIC_DISPATCH(Matmul)(problem, workspace.buffer());
 }

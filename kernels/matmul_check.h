@@ -49,4 +49,17 @@ MatmulDims check_matmul(const char* kernel, MatmulForm form, const MatrixViewOf<
   return d;
 }
 
+// The epilogue's ReLU mask: empty (null data) or C's shape.
+template <class T>
+void check_relu_mask(const char* kernel, MatmulForm form, const MatrixViewOf<T>& c,
+                     const MatrixViewOf<const T>& mask) {
+  if (mask.data == nullptr) return;
+  const std::string name = std::string(kernel) + " " + matmul_form_name(form);
+  check_view(name.c_str(), "relu_mask", mask);
+  if (mask.rows != c.rows || mask.cols != c.cols) {
+    throw std::invalid_argument(name + ": relu_mask is " + shape_string(mask) +
+                                "; expected C's shape, " + shape_string(c));
+  }
+}
+
 }  // namespace simdnet::kernels::detail

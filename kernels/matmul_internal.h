@@ -10,9 +10,10 @@
 
 namespace simdnet::kernels::detail {
 
-// C (m×n, row stride ldc) = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ).
+// C (m×n, row stride ldc) = mask?( relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ) ).
 // op(A) is m×k: A[i·lda + k] (NN, NT) or A[k·lda + i] (TN); op(B) is k×n:
 // B[k·ldb + j] (NN, TN) or B[j·ldb + k] (NT). bias is null or n floats.
+// mask is null or y (m×n, row stride ldm): C[i,j] = y[i,j] > 0 ? C[i,j] : 0.
 struct MatmulProblem {
   MatmulForm form;
   const float* a;
@@ -25,6 +26,8 @@ struct MatmulProblem {
   bool accumulate;
   const float* bias;
   bool relu;
+  const float* mask;
+  size_t ldm;
 };
 
 // matmul's packing buffers: this thread's float scratch, leased per call

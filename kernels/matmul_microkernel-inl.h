@@ -50,23 +50,28 @@ struct TileStore {
   bool load_c;        // C += tile (a later k block, or accumulate), else C = tile
   const float* bias;  // bias[j0..]: last k block only, else null
   bool relu;          // last k block only
+  const float* mask;  // y[i0, j0] (ReLU-backward mask): last k block only, else null
+  size_t ldm;         // row stride of the mask
 };
 
-// One vector of the store: c = relu?( (load_c ? c : 0) + acc + bias ).
+// One vector of the store: c = mask?( relu?( (load_c ? c : 0) + acc + bias ) ),
+// mask: c = y > 0 ? c : 0 (y: the mask row `m` at this vector, or null).
 // n < L only in the last vector of an edge tile.
 template <class D>
-HWY_INLINE void StoreVector(D d, hn::Vec<D> x, const TileStore& out, float* c, size_t col,
-                            size_t n) {
+HWY_INLINE void StoreVector(D d, hn::Vec<D> x, const TileStore& out, float* c, const float* m,
+                            size_t col, size_t n) {
   const size_t L = hn::MaxLanes(d);
   if (n == L) {
     if (out.load_c) x = hn::Add(hn::LoadU(d, c), x);
     if (out.bias) x = hn::Add(x, hn::LoadU(d, out.bias + col));
     if (out.relu) x = hn::Max(x, hn::Zero(d));
+    if (m) x = hn::IfThenElseZero(hn::Gt(hn::LoadU(d, m), hn::Zero(d)), x);
     hn::StoreU(x, d, c);
   } else {
     if (out.load_c) x = hn::Add(LoadTail(d, c, n), x);
     if (out.bias) x = hn::Add(x, LoadTail(d, out.bias + col, n));
     if (out.relu) x = hn::Max(x, hn::Zero(d));
+    if (m) x = hn::IfThenElseZero(hn::Gt(LoadTail(d, m, n), hn::Zero(d)), x);
     StoreTail(x, d, c, n);
   }
 }
@@ -132,10 +137,12 @@ HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, const float* HWY_RESTRI
   for (size_t i = 0; i < MRA; ++i) {
     if (i >= out.rows) break;
     float* c = out.c + i * out.ldc;
+    const float* m = out.mask ? out.mask + i * out.ldm : nullptr;
     HWY_UNROLL(4)
     for (size_t v = 0; v < NVA; ++v) {
       if (v * L >= out.cols) break;
-      StoreVector(d, acc[i][v], out, c + v * L, v * L, std::min(L, out.cols - v * L));
+      StoreVector(d, acc[i][v], out, c + v * L, m ? m + v * L : nullptr, v * L,
+                  std::min(L, out.cols - v * L));
     }
   }
 }

@@ -65,6 +65,7 @@ HWY_AFTER_NAMESPACE();
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "kernels/shape_check.h"
 #include "simdnet/kernels/optimizer.h"
@@ -131,6 +132,27 @@ void check_config(const char* kernel, const AdamConfig& config, int64_t t) {
   }
 }
 
+void check_parameters(const char* kernel, std::span<const ParameterArrays> parameters,
+                      int states) {
+  // The state arrays' names, as the single-array overloads call them. Nothing
+  // here allocates unless it throws: the check runs on every training step.
+  const std::string_view k(kernel);
+  const char* name0 =
+      k.ends_with("adam_update") ? "m" : k.ends_with("rmsprop_update") ? "cache" : "velocity";
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const ParameterArrays& p = parameters[i];
+    auto check = [&](const char* name, size_t got) {
+      if (got == p.w.size()) return;
+      throw std::invalid_argument(std::string(k) + ": parameter " + std::to_string(i) + ": " +
+                                  name + " has " + std::to_string(got) + " elements; expected " +
+                                  std::to_string(p.w.size()));
+    };
+    check("dw", p.dw.size());
+    if (states >= 1) check(name0, p.state0.size());
+    if (states >= 2) check("v", p.state1.size());
+  }
+}
+
 }  // namespace detail
 
 namespace {
@@ -143,6 +165,29 @@ void for_each_block(size_t n, const Body& body) {
   parallel_for(block_count(n, kBlock), [&](size_t b) {
     const size_t begin = b * kBlock;
     body(begin, std::min(kBlock, n - begin));
+  });
+}
+
+// The fused overloads' blocks: the parameters' arrays laid end to end, cut
+// into kBlock elements of that concatenation. body(p, i, n) runs on elements
+// [i, i + n) of parameters[p], for each piece of a block, in order.
+template <class Body>
+void for_each_fused_block(std::span<const ParameterArrays> parameters, const Body& body) {
+  size_t total = 0;
+  for (const ParameterArrays& p : parameters) total += p.w.size();
+  parallel_for(block_count(total, kBlock), [&](size_t b) {
+    const size_t begin = b * kBlock, end = std::min(total, begin + kBlock);
+    // start: the parameter's first element in the concatenation (a linear
+    // walk: a net has tens of parameters, a block's work is 16K elements).
+    size_t start = 0;
+    for (size_t p = 0; p < parameters.size() && start < end; ++p) {
+      const size_t stop = start + parameters[p].w.size();
+      if (stop > begin) {
+        const size_t lo = std::max(begin, start), hi = std::min(end, stop);
+        if (hi > lo) body(parameters[p], lo - start, hi - lo);
+      }
+      start = stop;
+    }
   });
 }
 
@@ -209,6 +254,63 @@ void adam_update(std::span<float> w, std::span<const float> dw, std::span<float>
                                config.learning_rate, config.beta1, one_minus_b1, config.beta2,
                                one_minus_b2, inv_correction1, inv_correction2, config.epsilon,
                                config.weight_decay);
+  });
+}
+
+void sgd_update(std::span<const ParameterArrays> parameters, const SgdConfig& config) {
+  detail::check_config("sgd_update", config);
+  detail::check_parameters("sgd_update", parameters, 0);
+  for_each_fused_block(parameters, [&](const ParameterArrays& p, size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Sgd)(p.w.data() + i, p.dw.data() + i, n, config.learning_rate,
+                              config.weight_decay);
+  });
+}
+
+void sgd_momentum_update(std::span<const ParameterArrays> parameters,
+                         const SgdMomentumConfig& config) {
+  detail::check_config("sgd_momentum_update", config);
+  detail::check_parameters("sgd_momentum_update", parameters, 1);
+  for_each_fused_block(parameters, [&](const ParameterArrays& p, size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Momentum)(p.w.data() + i, p.dw.data() + i, p.state0.data() + i, n,
+                                   config.learning_rate, config.momentum, config.weight_decay);
+  });
+}
+
+void nesterov_update(std::span<const ParameterArrays> parameters, const NesterovConfig& config) {
+  detail::check_config("nesterov_update", config);
+  detail::check_parameters("nesterov_update", parameters, 1);
+  for_each_fused_block(parameters, [&](const ParameterArrays& p, size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Nesterov)(p.w.data() + i, p.dw.data() + i, p.state0.data() + i, n,
+                                   config.learning_rate, config.momentum, config.weight_decay);
+  });
+}
+
+void rmsprop_update(std::span<const ParameterArrays> parameters, const RmspropConfig& config) {
+  detail::check_config("rmsprop_update", config);
+  detail::check_parameters("rmsprop_update", parameters, 1);
+  const float one_minus_decay = static_cast<float>(1.0 - double(config.decay_rate));
+  for_each_fused_block(parameters, [&](const ParameterArrays& p, size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Rmsprop)(p.w.data() + i, p.dw.data() + i, p.state0.data() + i, n,
+                                  config.learning_rate, config.decay_rate, one_minus_decay,
+                                  config.epsilon, config.weight_decay);
+  });
+}
+
+void adam_update(std::span<const ParameterArrays> parameters, const AdamConfig& config,
+                 int64_t t) {
+  detail::check_config("adam_update", config, t);
+  detail::check_parameters("adam_update", parameters, 2);
+  // The per-call scalars of the single-array adam_update, computed the same way.
+  const double b1 = config.beta1, b2 = config.beta2;
+  const float one_minus_b1 = static_cast<float>(1.0 - b1);
+  const float one_minus_b2 = static_cast<float>(1.0 - b2);
+  const float inv_correction1 = static_cast<float>(1.0 / (1.0 - std::pow(b1, double(t))));
+  const float inv_correction2 = static_cast<float>(1.0 / (1.0 - std::pow(b2, double(t))));
+  for_each_fused_block(parameters, [&](const ParameterArrays& p, size_t i, size_t n) {
+    HWY_DYNAMIC_DISPATCH(Adam)(p.w.data() + i, p.dw.data() + i, p.state0.data() + i,
+                               p.state1.data() + i, n, config.learning_rate, config.beta1,
+                               one_minus_b1, config.beta2, one_minus_b2, inv_correction1,
+                               inv_correction2, config.epsilon, config.weight_decay);
   });
 }
 

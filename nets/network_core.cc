@@ -151,15 +151,26 @@ auto Network<T>::forward(ConstView x, Mode mode, uint64_t step) -> ConstView {
   return output_.forward(h);
 }
 
+// Every ReLU backward is fused into the NT matmul that computes the gradient
+// of that ReLU's block output (the next affine layer's dx): dx = (dout·Wᵀ) ·
+// [y > 0] in the matmul's store, instead of a store and then a relu_backward
+// pass reading dx and y and writing dx again. Where dropout follows the ReLU,
+// the mask now comes before dropout's backward instead of after it; both are
+// elementwise products and ×[y > 0] is exact (x or 0), so the order changes
+// no bit.
 template <class T>
 void Network<T>::backward() {
-  ConstView d = output_.backward(loss_.backward());
-  for (size_t l = hidden_.size(); l-- > 0;) {
+  auto relu_output = [&](size_t l) { return hidden_[l].relu.output(); };
+  const size_t L = hidden_.size();
+  ConstView d = output_.backward(loss_.backward(), /*need_dx=*/L > 0,
+                                 L > 0 ? relu_output(L - 1) : ConstView{});
+  for (size_t l = L; l-- > 0;) {
     Hidden& layer = hidden_[l];
     if (layer.dropout) d = layer.dropout->backward(d);
-    d = layer.relu.backward(d);
+    // The ReLU's backward is already in d (see above).
     if (layer.batchnorm) d = layer.batchnorm->backward(d);
-    d = layer.affine.backward(d, /*need_dx=*/l > 0);  // nothing needs d(loss)/d(input)
+    // Nothing needs d(loss)/d(input): the first layer skips its dx.
+    d = layer.affine.backward(d, /*need_dx=*/l > 0, l > 0 ? relu_output(l - 1) : ConstView{});
   }
 }
 

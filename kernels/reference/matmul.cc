@@ -1,6 +1,7 @@
 // Scalar reference for matmul: the definition, one element at a time.
 //
 //   C[i,j] = relu?( Σ_k op(A)[i,k]·op(B)[k,j] + bias[j] + (accumulate ? C[i,j] : 0) )
+//   then, with a relu_mask y:  C[i,j] = y[i,j] > 0 ? C[i,j] : 0
 //
 // The sum runs over ascending k in double (for float inputs too: the reference
 // is the ground truth the SIMD kernel's rounding is measured against). The
@@ -17,8 +18,10 @@ namespace {
 
 template <class T, class Bias>
 void matmul_impl(MatmulForm form, MatrixViewOf<const T> a, MatrixViewOf<const T> b,
-                 MatrixViewOf<T> c, bool accumulate, std::span<const Bias> bias, bool relu) {
+                 MatrixViewOf<T> c, bool accumulate, std::span<const Bias> bias, bool relu,
+                 MatrixViewOf<const T> mask) {
   const auto d = detail::check_matmul("reference::matmul", form, a, b, c, bias.size());
+  detail::check_relu_mask("reference::matmul", form, c, mask);
   const bool ta = form == MatmulForm::kTN, tb = form == MatmulForm::kNT;
   auto op_a = [&](size_t i, size_t k) -> double { return ta ? a.at(k, i) : a.at(i, k); };
   std::vector<double> row(d.n);
@@ -43,7 +46,9 @@ void matmul_impl(MatmulForm form, MatrixViewOf<const T> a, MatrixViewOf<const T>
       double v = row[j];
       if (!bias.empty()) v += double(bias[j]);
       if (accumulate) v += double(c.at(i, j));
-      c.at(i, j) = static_cast<T>(relu ? std::max(v, 0.0) : v);
+      if (relu) v = std::max(v, 0.0);
+      if (mask.data && !(mask.at(i, j) > 0)) v = 0;
+      c.at(i, j) = static_cast<T>(v);
     }
   }
 }
@@ -52,12 +57,12 @@ void matmul_impl(MatmulForm form, MatrixViewOf<const T> a, MatrixViewOf<const T>
 
 void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
             const MatmulEpilogue& e) {
-  matmul_impl<float, float>(form, a, b, c, e.accumulate, e.bias, e.relu);
+  matmul_impl<float, float>(form, a, b, c, e.accumulate, e.bias, e.relu, e.relu_mask);
 }
 
 void matmul(MatmulForm form, ConstMatrixViewD a, ConstMatrixViewD b, MatrixViewD c,
             const MatmulEpilogueD& e) {
-  matmul_impl<double, double>(form, a, b, c, e.accumulate, e.bias, e.relu);
+  matmul_impl<double, double>(form, a, b, c, e.accumulate, e.bias, e.relu, e.relu_mask);
 }
 
 }  // namespace simdnet::kernels::reference

@@ -89,4 +89,42 @@ void adam_update(std::span<float> w, std::span<const float> dw, std::span<float>
   }
 }
 
+// The fused overloads: the checks of the SIMD ones, then each parameter alone
+// (qualified: ADL would also find the SIMD kernels through the config type).
+void sgd_update(std::span<const ParameterArrays> parameters, const SgdConfig& config) {
+  detail::check_config("reference::sgd_update", config);
+  detail::check_parameters("reference::sgd_update", parameters, 0);
+  for (const ParameterArrays& p : parameters) reference::sgd_update(p.w, p.dw, config);
+}
+
+void sgd_momentum_update(std::span<const ParameterArrays> parameters,
+                         const SgdMomentumConfig& config) {
+  detail::check_config("reference::sgd_momentum_update", config);
+  detail::check_parameters("reference::sgd_momentum_update", parameters, 1);
+  for (const ParameterArrays& p : parameters)
+    reference::sgd_momentum_update(p.w, p.dw, p.state0, config);
+}
+
+void nesterov_update(std::span<const ParameterArrays> parameters, const NesterovConfig& config) {
+  detail::check_config("reference::nesterov_update", config);
+  detail::check_parameters("reference::nesterov_update", parameters, 1);
+  for (const ParameterArrays& p : parameters)
+    reference::nesterov_update(p.w, p.dw, p.state0, config);
+}
+
+void rmsprop_update(std::span<const ParameterArrays> parameters, const RmspropConfig& config) {
+  detail::check_config("reference::rmsprop_update", config);
+  detail::check_parameters("reference::rmsprop_update", parameters, 1);
+  for (const ParameterArrays& p : parameters)
+    reference::rmsprop_update(p.w, p.dw, p.state0, config);
+}
+
+void adam_update(std::span<const ParameterArrays> parameters, const AdamConfig& config,
+                 int64_t t) {
+  detail::check_config("reference::adam_update", config, t);
+  detail::check_parameters("reference::adam_update", parameters, 2);
+  for (const ParameterArrays& p : parameters)
+    reference::adam_update(p.w, p.dw, p.state0, p.state1, config, t);
+}
+
 }  // namespace simdnet::kernels::reference

@@ -26,12 +26,12 @@ auto Affine<T>::forward(ConstView x, bool fuse_relu) -> ConstView {
 }
 
 template <class T>
-auto Affine<T>::backward(ConstView dout, bool need_dx) -> ConstView {
+auto Affine<T>::backward(ConstView dout, bool need_dx, ConstView relu_mask) -> ConstView {
   ops::matmul(MatmulForm::kTN, x_, dout, dW_);                 // dW = xᵀ·dout
   ops::bias_backward(dout, std::span<T>(db_.data, db_.cols));  // db = Σ_i dout[i]
   if (!need_dx) return {};
   View dx = dx_.reshape(dout.rows, W_.rows);
-  ops::matmul(MatmulForm::kNT, dout, W_, dx);                  // dx = dout·Wᵀ
+  ops::matmul(MatmulForm::kNT, dout, W_, dx, {}, false, relu_mask);  // dx = (dout·Wᵀ)·[y > 0]?
   return dx;
 }
 

@@ -4,7 +4,9 @@
 //   forward   out = x·W + b               x: N x D, W: D x H, b: 1 x H
 //   backward  dW  = xᵀ·dout               (the kernels' TN form)
 //             db  = sum_i dout[i]         (bias_backward)
-//             dx  = dout·Wᵀ               (NT form; skipped for the first layer)
+//             dx  = dout·Wᵀ               (NT form; skipped for the first layer),
+//                   or (dout·Wᵀ)·[y > 0]    with the backward of the ReLU before
+//                                           this layer (output y) fused in
 #pragma once
 
 #include "simdnet/kernels/matrix.h"
@@ -26,8 +28,11 @@ class Affine {
   // the caller keeps x alive until backward).
   ConstView forward(ConstView x, bool fuse_relu = false);
 
-  // Writes dW and db; returns dx, or an empty view when !need_dx.
-  ConstView backward(ConstView dout, bool need_dx = true);
+  // Writes dW and db; returns dx, or an empty view when !need_dx. With a
+  // relu_mask (the output y of the ReLU whose output fed this layer, through
+  // an optional dropout), dx = (dout·Wᵀ)·[y > 0]: that ReLU's backward, done
+  // in the matmul's store; the caller then skips Relu::backward.
+  ConstView backward(ConstView dout, bool need_dx = true, ConstView relu_mask = {});
 
  private:
   ConstView W_, b_;

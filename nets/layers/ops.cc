@@ -17,12 +17,14 @@ using k::kBatchnormEps;
 using k::kBatchnormMomentum;
 
 void matmul(MatmulForm form, k::ConstMatrixView a, k::ConstMatrixView b, k::MatrixView c,
-            std::span<const float> bias, bool relu) {
-  k::matmul(form, a, b, c, {.accumulate = false, .bias = bias, .relu = relu});
+            std::span<const float> bias, bool relu, k::ConstMatrixView relu_mask) {
+  k::matmul(form, a, b, c,
+            {.accumulate = false, .bias = bias, .relu = relu, .relu_mask = relu_mask});
 }
 void matmul(MatmulForm form, k::ConstMatrixViewD a, k::ConstMatrixViewD b, k::MatrixViewD c,
-            std::span<const double> bias, bool relu) {
-  ref::matmul(form, a, b, c, {.accumulate = false, .bias = bias, .relu = relu});
+            std::span<const double> bias, bool relu, k::ConstMatrixViewD relu_mask) {
+  ref::matmul(form, a, b, c,
+              {.accumulate = false, .bias = bias, .relu = relu, .relu_mask = relu_mask});
 }
 
 void bias_backward(k::ConstMatrixView dout, std::span<float> db) { k::bias_backward(dout, db); }

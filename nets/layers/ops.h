@@ -14,11 +14,15 @@ namespace simdnet::nets::ops {
 
 using kernels::MatmulForm;
 
-// C = relu?(op(A)·op(B) + bias), bias empty or one per column of C.
+// C = relu?(op(A)·op(B) + bias), bias empty or one per column of C; then, if
+// relu_mask is not empty, C = relu_mask > 0 ? C : 0 (a ReLU backward fused
+// into the store; relu_mask is that ReLU's output).
 void matmul(MatmulForm form, kernels::ConstMatrixView a, kernels::ConstMatrixView b,
-            kernels::MatrixView c, std::span<const float> bias = {}, bool relu = false);
+            kernels::MatrixView c, std::span<const float> bias = {}, bool relu = false,
+            kernels::ConstMatrixView relu_mask = {});
 void matmul(MatmulForm form, kernels::ConstMatrixViewD a, kernels::ConstMatrixViewD b,
-            kernels::MatrixViewD c, std::span<const double> bias = {}, bool relu = false);
+            kernels::MatrixViewD c, std::span<const double> bias = {}, bool relu = false,
+            kernels::ConstMatrixViewD relu_mask = {});
 
 // db[j] = sum_i dout[i][j]
 void bias_backward(kernels::ConstMatrixView dout, std::span<float> db);

@@ -18,6 +18,9 @@ class Relu {
   void forward_fused(ConstView y) { y_ = y; }
   // dx = dout * [y > 0]
   ConstView backward(ConstView dout);
+  // y, for a backward fused into the matmul that computes dout (Affine::
+  // backward's relu_mask), which then stands in for backward().
+  ConstView output() const { return y_; }
 
  private:
   ConstView y_;

@@ -96,37 +96,42 @@ void Optimizer::step(std::vector<Parameter>& parameters) {
         std::to_string(state_.size() / std::max<size_t>(arrays_per_parameter_, 1)));
   const UpdateConfig& c = config_;
   if (c.rule == UpdateRule::kAdam) ++adam_steps_;
+  // Every parameter with its state, for one fused kernel call: one parallel
+  // pass over the whole net instead of a call (and a fork/join) per parameter.
+  arrays_.resize(parameters.size());
   for (size_t i = 0; i < parameters.size(); ++i) {
-    std::span<float> w = parameters[i].value.storage();
-    std::span<const float> dw = parameters[i].grad.storage();
-    // The k-th state array of parameter i.
-    auto state = [&](size_t k) { return state_[i * arrays_per_parameter_ + k].value.storage(); };
-    switch (c.rule) {
-      case UpdateRule::kSgd:
-        kernels::sgd_update(w, dw, {.learning_rate = c.learning_rate});
-        break;
-      case UpdateRule::kSgdMomentum:
-        kernels::sgd_momentum_update(w, dw, state(0),
-                                     {.learning_rate = c.learning_rate, .momentum = c.momentum});
-        break;
-      case UpdateRule::kNesterov:
-        kernels::nesterov_update(w, dw, state(0),
-                                 {.learning_rate = c.learning_rate, .momentum = c.momentum});
-        break;
-      case UpdateRule::kRmsprop:
-        kernels::rmsprop_update(
-            w, dw, state(0),
-            {.learning_rate = c.learning_rate, .decay_rate = c.decay_rate, .epsilon = c.epsilon});
-        break;
-      case UpdateRule::kAdam:
-        kernels::adam_update(w, dw, state(0), state(1),
-                             {.learning_rate = c.learning_rate,
-                              .beta1 = c.beta1,
-                              .beta2 = c.beta2,
-                              .epsilon = c.epsilon},
-                             adam_steps_);
-        break;
-    }
+    // The k-th state array of parameter i; empty if the rule has fewer.
+    auto state = [&](size_t k) {
+      return k < arrays_per_parameter_ ? state_[i * arrays_per_parameter_ + k].value.storage()
+                                       : std::span<float>();
+    };
+    arrays_[i] = {parameters[i].value.storage(), parameters[i].grad.storage(), state(0),
+                  state(1)};
+  }
+  switch (c.rule) {
+    case UpdateRule::kSgd:
+      kernels::sgd_update(arrays_, {.learning_rate = c.learning_rate});
+      break;
+    case UpdateRule::kSgdMomentum:
+      kernels::sgd_momentum_update(arrays_,
+                                   {.learning_rate = c.learning_rate, .momentum = c.momentum});
+      break;
+    case UpdateRule::kNesterov:
+      kernels::nesterov_update(arrays_, {.learning_rate = c.learning_rate, .momentum = c.momentum});
+      break;
+    case UpdateRule::kRmsprop:
+      kernels::rmsprop_update(
+          arrays_,
+          {.learning_rate = c.learning_rate, .decay_rate = c.decay_rate, .epsilon = c.epsilon});
+      break;
+    case UpdateRule::kAdam:
+      kernels::adam_update(arrays_,
+                           {.learning_rate = c.learning_rate,
+                            .beta1 = c.beta1,
+                            .beta2 = c.beta2,
+                            .epsilon = c.epsilon},
+                           adam_steps_);
+      break;
   }
 }
 

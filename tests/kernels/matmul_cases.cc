@@ -32,14 +32,16 @@ struct MatmulShape {
   bool strided = false;  // A, B and C are views into wider matrices
 };
 
+// mask: the ReLU-backward mask y (relu_mask), C = y > 0 ? C : 0 last.
 struct EpilogueKind {
   const char* name;
-  bool accumulate, bias, relu;
+  bool accumulate, bias, relu, mask = false;
 };
 const EpilogueKind kEpilogues[] = {
     {"", false, false, false},      {" acc", true, false, false},
     {" bias", false, true, false},  {" bias+relu", false, true, true},
     {" relu", false, false, true},  {" acc+bias+relu", true, true, true},
+    {" mask", false, false, false, true}, {" acc+bias+relu+mask", true, true, true, true},
 };
 
 const char* kernel_name(MatmulForm form) {
@@ -73,7 +75,13 @@ CaseResult run_case(MatmulForm form, MatmulShape s, EpilogueKind e, unsigned see
   auto ref = random_matrix(s.m, s.n, seed + 2, -1, 1, s.strided ? s.n + pad + 4 : 0);
   const kernels::Matrix c0 = random_matrix(s.m, s.n, seed + 2);
   const std::vector<float> bias = e.bias ? random_vector(s.n, seed + 3) : std::vector<float>{};
-  const MatmulEpilogue epilogue{e.accumulate, bias, e.relu};
+  // The mask: random signs, every 7th element exactly 0 (masked: y > 0 is strict).
+  auto mask = random_matrix(s.m, s.n, seed + 4, -1, 1, s.strided ? s.n + pad + 6 : 0);
+  for (size_t i = 0; i < s.m; ++i)
+    for (size_t j = (i % 7); j < s.n; j += 7) mask.view().at(i, j) = 0;
+  const MatmulEpilogue epilogue{e.accumulate, bias, e.relu,
+                                e.mask ? kernels::ConstMatrixView(mask.view())
+                                       : kernels::ConstMatrixView{}};
 
   kernels::matmul(form, a.view(), b.view(), got.view(), epilogue);
   kernels::reference::matmul(form, a.view(), b.view(), ref.view(), epilogue);
@@ -172,6 +180,10 @@ std::vector<AccuracyCase> matmul_cases() {
       {MatmulForm::kNT, {128, 784, 512}, kEpilogues[0]},
       {MatmulForm::kTN, {784, 512, 128}, kEpilogues[1]},
       {MatmulForm::kNN, {100, 100, 3072}, kEpilogues[3]},
+      // The backward dX = dY·Wᵀ with the ReLU backward fused (relu_mask): the
+      // MNIST net's output layer (128×10·10×512) and a CIFAR-10 hidden layer.
+      {MatmulForm::kNT, {128, 512, 10}, kEpilogues[6]},
+      {MatmulForm::kNT, {100, 100, 100}, kEpilogues[6]},
   };
   for (const auto& net : nets) {
     const unsigned sd = seed += 10;

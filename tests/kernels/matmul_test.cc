@@ -9,6 +9,7 @@
 
 #include "hwy/tests/hwy_gtest.h"
 #include "simdnet/kernels/parallel.h"
+#include "simdnet/kernels/relu.h"
 #include "support/checks.h"
 #include "support/errors.h"
 
@@ -57,6 +58,7 @@ TEST_P(MatmulTest, BitIdenticalAcrossThreads) {
   const auto b = random_matrix(k, n, 23), bt = random_matrix(n, k, 24);
   const auto c0 = random_matrix(m, n, 25);
   const std::vector<float> bias = random_vector(n, 26);
+  const auto mask = random_matrix(m, n, 27);
   expect_bit_identical_across_threads([&] {
     std::vector<float> out;
     const struct {
@@ -66,11 +68,35 @@ TEST_P(MatmulTest, BitIdenticalAcrossThreads) {
     for (const auto& call : calls) {
       kernels::Matrix c(m, n);
       std::memcpy(c.data(), c0.data(), m * n * sizeof(float));
-      kernels::matmul(call.form, call.a.view(), call.b.view(), c.view(), {true, bias, true});
+      kernels::matmul(call.form, call.a.view(), call.b.view(), c.view(),
+                      {true, bias, true, mask.view()});
       out.insert(out.end(), c.storage().begin(), c.storage().end());
     }
     return out;
   });
+}
+
+// The ReLU backward fused into the store (relu_mask = y) gives the bits of
+// the matmul followed by relu_backward(C, y): the nets rely on this to fuse
+// without changing a result. Three forms, two k blocks, strided C and y.
+TEST_P(MatmulTest, ReluMaskEqualsMatmulThenReluBackward) {
+  const size_t m = 37, n = 53, k = 300;
+  const auto a = random_matrix(m, k, 41), at = random_matrix(k, m, 42);
+  const auto b = random_matrix(k, n, 43), bt = random_matrix(n, k, 44);
+  auto y = random_matrix(m, n, 45, -1, 1, n + 3);
+  for (size_t j = 0; j < n; j += 5) y.view().at(j % m, j) = 0;  // y > 0 is strict
+  const struct {
+    MatmulForm form;
+    const kernels::Matrix &a, &b;
+  } calls[] = {{MatmulForm::kNN, a, b}, {MatmulForm::kTN, at, b}, {MatmulForm::kNT, a, bt}};
+  for (const auto& call : calls) {
+    kernels::Matrix fused(m, n, n + 1), separate(m, n, n + 1);
+    kernels::matmul(call.form, call.a.view(), call.b.view(), fused.view(), {.relu_mask = y.view()});
+    kernels::matmul(call.form, call.a.view(), call.b.view(), separate.view());
+    kernels::relu_backward(separate.view(), y.view(), separate.view());
+    EXPECT_EQ(0, std::memcmp(fused.data(), separate.data(), fused.storage().size_bytes()))
+        << kernels::matmul_form_name(call.form);
+  }
 }
 
 // The message of matmul on matrices (and a bias) of these shapes.
@@ -94,7 +120,12 @@ TEST(Matmul, ShapeMismatchNamesTheFormAndShapes) {
             matmul_error(MatmulForm::kNN, 3, 4, 4, 6, 3, 5));
   EXPECT_EQ("matmul NN: bias has 5 elements; expected 0 or 6 (one per column of C)",
             matmul_error(MatmulForm::kNN, 3, 4, 4, 6, 3, 6, 5));
-  kernels::Matrix a(3, 4), b(4, 6), c(3, 6);
+  kernels::Matrix a(3, 4), b(4, 6), c(3, 6), y(3, 5);
+  EXPECT_EQ("matmul NN: relu_mask is 3x5; expected C's shape, 3x6",
+            error_of<std::invalid_argument>([&] {
+              kernels::matmul(MatmulForm::kNN, a.view(), b.view(), c.view(),
+                              {.relu_mask = y.view()});
+            }));
   EXPECT_THROW(kernels::reference::matmul(MatmulForm::kNN, b.view(), a.view(), c.view()),
                std::invalid_argument);
 }

@@ -130,6 +130,90 @@ TEST(Optimizer, BitIdenticalAcrossThreads) {
   });
 }
 
+// The fused overloads (one call over all of a net's parameters) against one
+// single-array call per parameter: the same bits, for 1 to 4 threads. The
+// lengths are a CIFAR-10 net's ([100]x5, batchnorm) and odd ones around the
+// 16K-element blocks, so that blocks span several parameters and split others.
+TEST_P(OptimizerTest, FusedEqualsOneCallPerParameter) {
+  const std::vector<size_t> lengths = {307200, 100, 100, 100, 10000, 100, 100, 100, 10000,
+                                       100,    100, 100, 10000, 1,   16383, 17, 16385, 0, 1000};
+  struct Arrays {
+    std::vector<float> w, dw, s1, s2;
+  };
+  std::vector<Arrays> start;
+  for (size_t p = 0; p < lengths.size(); ++p) {
+    const size_t n = lengths[p];
+    const unsigned seed = 7 + 4 * unsigned(p);
+    start.push_back({random_vector(n, seed), random_vector(n, seed + 1),
+                     random_vector(n, seed + 2, -0.1f, 0.1f),
+                     random_vector(n, seed + 3, 0, 0.01f)});
+  }
+  using Single = std::function<void(Arrays&)>;
+  using Fused = std::function<void(std::span<const k::ParameterArrays>)>;
+  // w and both states of every parameter, end to end.
+  auto flatten = [](const std::vector<Arrays>& all) {
+    std::vector<float> out;
+    for (const Arrays& x : all)
+      for (const auto* v : {&x.w, &x.s1, &x.s2}) out.insert(out.end(), v->begin(), v->end());
+    return out;
+  };
+  auto expect_same = [&](const char* rule, const Single& single, const Fused& fused) {
+    std::vector<Arrays> one = start;
+    for (Arrays& x : one) single(x);
+    const std::vector<float> expected = flatten(one);
+    const auto run_fused = [&] {
+      std::vector<Arrays> all = start;
+      std::vector<k::ParameterArrays> arrays;
+      for (Arrays& x : all) arrays.push_back({x.w, x.dw, x.s1, x.s2});
+      fused(arrays);
+      return flatten(all);
+    };
+    const std::vector<float> got = run_fused();
+    ASSERT_EQ(expected.size(), got.size());
+    EXPECT_EQ(0, std::memcmp(expected.data(), got.data(), got.size() * sizeof(float))) << rule;
+    expect_bit_identical_across_threads(run_fused);
+  };
+  const k::SgdConfig sgd{.learning_rate = 0.05f, .weight_decay = 0.01f};
+  expect_same("sgd", [&](Arrays& x) { k::sgd_update(x.w, x.dw, sgd); },
+              [&](auto p) { k::sgd_update(p, sgd); });
+  const k::SgdMomentumConfig momentum{};
+  expect_same("sgd_momentum", [&](Arrays& x) { k::sgd_momentum_update(x.w, x.dw, x.s1, momentum); },
+              [&](auto p) { k::sgd_momentum_update(p, momentum); });
+  const k::NesterovConfig nesterov{.momentum = 0.8f};
+  expect_same("nesterov", [&](Arrays& x) { k::nesterov_update(x.w, x.dw, x.s1, nesterov); },
+              [&](auto p) { k::nesterov_update(p, nesterov); });
+  const k::RmspropConfig rmsprop{};
+  expect_same("rmsprop", [&](Arrays& x) { k::rmsprop_update(x.w, x.dw, x.s1, rmsprop); },
+              [&](auto p) { k::rmsprop_update(p, rmsprop); });
+  const k::AdamConfig adam{};
+  expect_same("adam", [&](Arrays& x) { k::adam_update(x.w, x.dw, x.s1, x.s2, adam, 3); },
+              [&](auto p) { k::adam_update(p, adam, 3); });
+}
+
+TEST(Optimizer, FusedBadArgumentsNameTheParameter) {
+  std::vector<float> w(6), dw(6), s(6), short_state(5);
+  const auto message = error_of<std::invalid_argument>;
+  const std::vector<k::ParameterArrays> bad_dw = {{w, dw, s, s}, {w, short_state, s, s}};
+  EXPECT_EQ("sgd_update: parameter 1: dw has 5 elements; expected 6",
+            message([&] { k::sgd_update(bad_dw, {}); }));
+  // sgd uses no state: empty state spans are fine.
+  const std::vector<k::ParameterArrays> stateless = {{w, dw, {}, {}}};
+  EXPECT_NO_THROW(k::sgd_update(stateless, {}));
+  EXPECT_EQ("sgd_momentum_update: parameter 0: velocity has 0 elements; expected 6",
+            message([&] { k::sgd_momentum_update(stateless, {}); }));
+  const std::vector<k::ParameterArrays> bad_v = {
+      {w, dw, s, s}, {w, dw, s, s}, {w, dw, s, short_state}};
+  EXPECT_EQ("adam_update: parameter 2: v has 5 elements; expected 6",
+            message([&] { k::adam_update(bad_v, {}, 1); }));
+  const std::vector<k::ParameterArrays> bad_cache = {{w, dw, short_state, s}};
+  EXPECT_EQ("rmsprop_update: parameter 0: cache has 5 elements; expected 6",
+            message([&] { k::rmsprop_update(bad_cache, {}); }));
+  EXPECT_EQ("reference::nesterov_update: parameter 0: velocity has 0 elements; expected 6",
+            message([&] { k::reference::nesterov_update(stateless, {}); }));
+  EXPECT_EQ("adam_update: t = 0; expected the step number, counted from 1",
+            message([&] { k::adam_update(bad_v, {}, 0); }));
+}
+
 TEST(Optimizer, BadArgumentsAreNamed) {
   std::vector<float> w(6), dw(6), s(6), short_state(5);
   const auto message = error_of<std::invalid_argument>;

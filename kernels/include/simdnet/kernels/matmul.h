@@ -2,6 +2,10 @@
 //
 //   forward   out = x·W + b        matmul(kNN, x, W, out, {.bias = b})
 //   backward  dx  = dout·Wᵀ        matmul(kNT, dout, W, dx)
+//             dx  = (dout·Wᵀ)·[y > 0]
+//                                  matmul(kNT, dout, W, dx, {.relu_mask = y}): with
+//                                  the backward of the ReLU y = max(0, ·) that
+//                                  produced the layer's input fused in
 //             dW  = xᵀ·dout        matmul(kTN, x, dout, dW)
 //
 // All matrices are row-major views with explicit strides; the transposes are
@@ -21,11 +25,17 @@ enum class MatmulForm { kNN, kTN, kNT };
 struct MatmulEpilogue {
   bool accumulate = false;      // C += product   (else C = product)
   std::span<const float> bias;  // empty, or one per column of C, added to every row
-  bool relu = false;            // applied last: C = max(0, ...)
+  bool relu = false;            // then: C = max(0, ...)
+  // Empty (null data), or an M×N matrix y, the output of the ReLU whose
+  // gradient this product is; applied last: C = y > 0 ? C : 0. That is the
+  // ReLU backward (relu_backward(C, y, C)) folded into the store, so the
+  // gradient makes one pass over memory instead of three. y must not overlap
+  // C (C holds partial sums until the last k block).
+  ConstMatrixView relu_mask;
 };
 
-// C = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ), where op(A) is M×K,
-// op(B) is K×N and C is M×N. Throws std::invalid_argument naming the form and
+// C = mask?( relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ) ), where op(A)
+// is M×K, op(B) is K×N and C is M×N. Throws std::invalid_argument naming the form and
 // the shapes when they do not fit. Outputs are bit-identical for any thread
 // count (the summation order over K of every element is fixed by the shape).
 void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
@@ -44,6 +54,7 @@ struct MatmulEpilogueD {
   bool accumulate = false;
   std::span<const double> bias;
   bool relu = false;
+  ConstMatrixViewD relu_mask;
 };
 void matmul(MatmulForm form, ConstMatrixViewD a, ConstMatrixViewD b, MatrixViewD c,
             const MatmulEpilogueD& epilogue = {});

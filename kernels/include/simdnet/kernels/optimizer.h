@@ -68,8 +68,34 @@ void rmsprop_update(std::span<float> w, std::span<const float> dw, std::span<flo
 void adam_update(std::span<float> w, std::span<const float> dw, std::span<float> m,
                  std::span<float> v, const AdamConfig& config, int64_t t);
 
+// The fused update of a whole training step: every parameter of a net in one
+// call and one parallel pass, instead of one call (and one fork/join) per
+// parameter; a net has many tiny ones (b1, gamma1, beta1, ...). The
+// parameters' arrays are laid end to end and that concatenation is cut into
+// the same fixed 16K-element blocks as above, so one block may span several
+// small parameters. Every element gets the single-array update's arithmetic,
+// so the result is bit-identical to calling the overloads above once per
+// parameter, for any thread count.
+struct ParameterArrays {
+  std::span<float> w;
+  std::span<const float> dw;
+  std::span<float> state0;  // velocity (sgd_momentum, nesterov), cache (rmsprop), m (adam)
+  std::span<float> state1;  // v (adam)
+};
+// A state the rule does not use may be empty. Throws std::invalid_argument as
+// above, the message naming the parameter's index:
+//   "adam_update: parameter 3: v has 5 elements; expected 6".
+void sgd_update(std::span<const ParameterArrays> parameters, const SgdConfig& config);
+void sgd_momentum_update(std::span<const ParameterArrays> parameters,
+                         const SgdMomentumConfig& config);
+void nesterov_update(std::span<const ParameterArrays> parameters, const NesterovConfig& config);
+void rmsprop_update(std::span<const ParameterArrays> parameters, const RmspropConfig& config);
+void adam_update(std::span<const ParameterArrays> parameters, const AdamConfig& config,
+                 int64_t t);
+
 // Scalar references: the same signatures; each element computed in double from
-// the float inputs and rounded once when stored.
+// the float inputs and rounded once when stored. The fused overloads run the
+// single-array reference on each parameter in turn.
 namespace reference {
 void sgd_update(std::span<float> w, std::span<const float> dw, const SgdConfig& config);
 void sgd_momentum_update(std::span<float> w, std::span<const float> dw,
@@ -80,6 +106,13 @@ void rmsprop_update(std::span<float> w, std::span<const float> dw, std::span<flo
                     const RmspropConfig& config);
 void adam_update(std::span<float> w, std::span<const float> dw, std::span<float> m,
                  std::span<float> v, const AdamConfig& config, int64_t t);
+void sgd_update(std::span<const ParameterArrays> parameters, const SgdConfig& config);
+void sgd_momentum_update(std::span<const ParameterArrays> parameters,
+                         const SgdMomentumConfig& config);
+void nesterov_update(std::span<const ParameterArrays> parameters, const NesterovConfig& config);
+void rmsprop_update(std::span<const ParameterArrays> parameters, const RmspropConfig& config);
+void adam_update(std::span<const ParameterArrays> parameters, const AdamConfig& config,
+                 int64_t t);
 }  // namespace reference
 
 namespace detail {
@@ -89,6 +122,10 @@ void check_config(const char* kernel, const SgdConfig& config);
 void check_config(const char* kernel, const SgdMomentumConfig& config);
 void check_config(const char* kernel, const RmspropConfig& config);
 void check_config(const char* kernel, const AdamConfig& config, int64_t t);
+// The fused overloads' length checks: dw and the first `states` state arrays
+// of every parameter have w's length (states 0, 1 or 2: the rule's).
+void check_parameters(const char* kernel, std::span<const ParameterArrays> parameters,
+                      int states);
 }  // namespace detail
 
 }  // namespace simdnet::kernels

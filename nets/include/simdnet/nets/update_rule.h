@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "simdnet/kernels/matrix.h"
+#include "simdnet/kernels/optimizer.h"
 #include "simdnet/nets/network.h"
 
 namespace simdnet::nets {
@@ -52,7 +53,9 @@ class Optimizer {
   // gradient differ in shape.
   Optimizer(const UpdateConfig& config, const std::vector<Parameter>& parameters);
 
-  // One update of every parameter from its gradient (no allocation).
+  // One update of every parameter from its gradient: one fused kernel call
+  // over all of them (kernels::ParameterArrays), bit-identical to one call
+  // per parameter. No allocation after the first step.
   void step(std::vector<Parameter>& parameters);
 
   const UpdateConfig& config() const { return config_; }
@@ -80,6 +83,9 @@ class Optimizer {
   int64_t adam_steps_ = 0;
   size_t arrays_per_parameter_ = 0;
   std::vector<StateArray> state_;  // parameter p's arrays at p * arrays_per_parameter_ + k
+  // The fused kernel's argument, refilled every step (a checkpoint load may
+  // replace the parameters' matrices between steps); kept to reuse its storage.
+  std::vector<kernels::ParameterArrays> arrays_;
 };
 
 }  // namespace simdnet::nets
