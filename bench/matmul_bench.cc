@@ -1,12 +1,12 @@
-// matmul: simdnet vs the scalar reference vs OpenBLAS (cblas_sgemm), GFLOP/s
-// = 2·M·N·K per call, on the nets' shapes (each forward and its two backward
-// forms) and squares; plus the FMA peak of this machine ("fma_peak"), so a
-// matmul rate can be read as a fraction of peak.
+// matmul: simdnet vs the scalar reference vs the peers (OpenBLAS, oneDNN
+// sgemm and matmul primitive, BLIS: support/gemm_peers.h), GFLOP/s = 2·M·N·K
+// per call, on the nets' shapes (each forward and its two backward forms) and
+// squares (support/shapes.h); plus the FMA peak of this machine ("fma_peak"),
+// so a matmul rate can be read as a fraction of peak.
 //
-// OpenBLAS runs with as many threads as simdnet (openblas_set_num_threads).
-// It reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when it loads, so the caller
-// sets or unsets them (scripts/main unsets them); the kernel set OpenBLAS
-// picked is recorded in the benchmark context as "openblas_core".
+// Every peer runs with as many threads as simdnet, and its product is checked
+// against simdnet's once per shape and thread count before any timing (a peer
+// misconfigured into computing something else would otherwise look fast).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "bench/matmul_bench.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -44,18 +44,17 @@ float FmaPeak(size_t steps) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "simdnet/kernels/matmul.h"
 #include "simdnet/kernels/parallel.h"
 #include "support/bench_util.h"
+#include "support/gemm_peers.h"
 #include "support/shapes.h"
-
-#ifdef SIMDNET_HAVE_OPENBLAS
-#include <cblas.h>
-#endif
 
 namespace simdnet::bench {
 HWY_EXPORT(FmaPeak);
@@ -65,18 +64,27 @@ namespace {
 
 using kernels::MatmulForm;
 
-struct MatmulShape {
-  MatmulForm form;
-  size_t m, n, k;
-};
-
-#ifdef SIMDNET_HAVE_OPENBLAS
-std::string openblas_impl_name() {
-  std::string name = std::string("openblas-") + openblas_get_corename();
-  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return name;
+// Exits with a message unless the peer's C equals simdnet's: inputs are in
+// [-1, 1), so |c| <= k and float rounding of a k-term dot product differs
+// between two orders by at most ~k·2^-24·k in the worst case; typical
+// differences are ~sqrt(k)·2^-24·sqrt(k). 1e-5·k leaves room for the typical
+// case (3e-2 at k = 3072, against observed ~1e-4) and catches any wrong
+// transpose or stride (errors of order sqrt(k) >= 10).
+void check_same_product(const std::string& peer, const std::string& shape,
+                        const kernels::Matrix& want, const kernels::Matrix& got, size_t k) {
+  double worst = 0;
+  for (size_t i = 0; i < want.rows(); ++i)
+    for (size_t j = 0; j < want.cols(); ++j)
+      worst = std::max(worst, std::fabs(double(want.data()[i * want.stride() + j]) -
+                                        double(got.data()[i * got.stride() + j])));
+  if (!(worst <= 1e-5 * double(k))) {
+    std::fprintf(stderr,
+                 "matmul_bench: peer %s at shape %s differs from simdnet by %g (expected <= %g):"
+                 " the peer is misconfigured\n",
+                 peer.c_str(), shape.c_str(), worst, 1e-5 * double(k));
+    std::exit(1);
+  }
 }
-#endif
 
 std::string kernel_name(MatmulForm form) {
   return std::string("matmul_") + (form == MatmulForm::kNN ? "nn"
@@ -84,7 +92,7 @@ std::string kernel_name(MatmulForm form) {
                                                              : "nt");
 }
 
-void register_matmul(const MatmulShape& s) {
+void register_matmul(const MatmulShape& s, const std::vector<GemmPeer>& peers) {
   const bool ta = s.form == MatmulForm::kTN, tb = s.form == MatmulForm::kNT;
   auto a = std::make_shared<kernels::Matrix>(filled(ta ? s.k : s.m, ta ? s.m : s.k, 1));
   auto b = std::make_shared<kernels::Matrix>(filled(tb ? s.n : s.k, tb ? s.k : s.n, 2));
@@ -94,6 +102,9 @@ void register_matmul(const MatmulShape& s) {
   const std::string shape = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
                             std::to_string(s.k);
   const MatmulForm form = s.form;
+  // simdnet's product, computed when the first peer of this shape runs: only
+  // the benchmarks a filter selects pay for their checks.
+  auto want = std::make_shared<kernels::Matrix>(0, 0);
   for (int t : bench_threads()) {
     register_rate(kernel, "simd", shape, t, {Unit::kGflops, flops},
                   [=] { kernels::matmul(form, a->view(), b->view(), c->view()); });
@@ -102,17 +113,25 @@ void register_matmul(const MatmulShape& s) {
       register_rate(kernel, "reference", shape, t, {Unit::kGflops, flops},
                     [=] { kernels::reference::matmul(form, a->view(), b->view(), c->view()); });
     }
-#ifdef SIMDNET_HAVE_OPENBLAS
-    // Named by the kernel set OpenBLAS chose (e.g. openblas-prescott,
-    // openblas-skylakex): which one it picks depends on OPENBLAS_CORETYPE and on
-    // whether it recognizes the CPU, and the two differ by 5x.
-    register_rate(kernel, openblas_impl_name(), shape, t, {Unit::kGflops, flops}, [=] {
-      openblas_set_num_threads(t);
-      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                  int(s.m), int(s.n), int(s.k), 1.0f, a->data(), int(a->stride()), b->data(),
-                  int(b->stride()), 0.0f, c->data(), int(c->stride()));
-    });
-#endif
+    const GemmProblem problem{ta, tb, s.m, s.n, s.k, a->data(), a->stride(), b->data(),
+                              b->stride(), c->data(), c->stride(), t};
+    for (const GemmPeer& peer : peers) {
+      auto call = peer.prepare(problem);
+      // The first call is register_rate's untimed warm-up: it checks the product.
+      auto checked = std::make_shared<bool>(false);
+      register_rate(kernel, peer.name, shape, t, {Unit::kGflops, flops},
+                    [=, name = peer.name] {
+                      call();
+                      if (*checked) return;
+                      if (want->rows() == 0) {
+                        *want = kernels::Matrix(s.m, s.n);
+                        kernels::matmul(form, a->view(), b->view(), want->view());
+                        call();  // c again holds the peer's product
+                      }
+                      check_same_product(name, shape, *want, *c, s.k);
+                      *checked = true;
+                    });
+    }
   }
 }
 
@@ -138,30 +157,12 @@ void register_fma_peak() {
 
 int main(int argc, char** argv) {
   using namespace simdnet::bench;
-#ifdef SIMDNET_HAVE_OPENBLAS
-  benchmark::AddCustomContext("openblas_core", openblas_get_corename());
-#endif
+  const std::vector<GemmPeer> peers = gemm_peers();
+  std::string names;
+  for (const auto& p : peers) names += (names.empty() ? "" : ",") + p.name;
+  benchmark::AddCustomContext("matmul_peers", names);
   register_fma_peak();
-  const MatmulShape shapes[] = {
-      // MNIST-sized affine layer at batch 128: forward x·W, dW = xᵀ·dout, dx = dout·Wᵀ.
-      {MatmulForm::kNN, 128, 512, 784},
-      {MatmulForm::kTN, 784, 512, 128},
-      {MatmulForm::kNT, 128, 784, 512},
-      // CIFAR-10 input layer at batch 100, 100 hidden units.
-      {MatmulForm::kNN, 100, 100, 3072},
-      {MatmulForm::kTN, 3072, 100, 100},
-      {MatmulForm::kNT, 100, 3072, 100},
-      // A wide CIFAR-10 layer at batch 256.
-      {MatmulForm::kNN, 256, 1024, 3072},
-      {MatmulForm::kTN, 3072, 1024, 256},
-      {MatmulForm::kNT, 256, 3072, 1024},
-      // Squares.
-      {MatmulForm::kNN, 256, 256, 256},
-      {MatmulForm::kNN, 512, 512, 512},
-      {MatmulForm::kNN, 1024, 1024, 1024},
-      {MatmulForm::kNN, 2048, 2048, 2048},
-  };
-  for (const auto& s : shapes) register_matmul(s);
+  for (const auto& s : matmul_shapes()) register_matmul(s, peers);
   return run_benchmarks(argc, argv);
 }
 #endif  // HWY_ONCE
