@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "simdnet/nets/checkpoint.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 #ifndef SIMDNET_BINARY
@@ -35,48 +36,22 @@ std::string read_file(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-std::vector<std::string> split(const std::string& args) {
-  std::vector<std::string> out;
-  std::istringstream in(args);
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
-}
 
 class FaultsCli : public simdnet::test::TempDirTest {
  protected:
   FaultsCli() : TempDirTest("simdnet-faults-cli-test") {}
 
   // Starts `simdnet <args>` in the temporary folder, stdout and stderr to
-  // files there; returns its pid.
+  // files there (removed first, so a poll never reads the last run's); its pid.
   pid_t start(const std::string& args) {
-    std::vector<std::string> words = split(args);
-    words.insert(words.begin(), SIMDNET_BINARY);
-    std::vector<char*> argv;
-    for (std::string& w : words) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    const std::string out = (dir_ / "stdout.txt").string(), err = (dir_ / "stderr.txt").string();
-    // Gone before the child starts: no reader may see the last run's output.
-    fs::remove(out);
-    fs::remove(err);
-    const pid_t pid = fork();
-    if (pid == 0) {
-      // The child: only async-signal-safe calls until exec.
-      if (chdir(dir_.c_str()) != 0) _exit(120);
-      const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(121);
-      execv(argv[0], argv.data());
-      _exit(122);
-    }
-    return pid;
+    fs::remove(dir_ / "stdout.txt");
+    fs::remove(dir_ / "stderr.txt");
+    return simdnet::test::start_process(SIMDNET_BINARY, args, dir_, dir_ / "stdout.txt",
+                                        dir_ / "stderr.txt");
   }
 
   // The exit status, or 1000 + the signal that killed it.
-  static int wait_for(pid_t pid) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-  }
+  static int wait_for(pid_t pid) { return simdnet::test::wait_for_process(pid); }
 
   std::string out() const { return read_file(dir_ / "stdout.txt"); }
   std::string err() const { return read_file(dir_ / "stderr.txt"); }

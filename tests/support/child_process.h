@@ -40,18 +40,24 @@ inline pid_t start_process(const std::string& program, const std::string& args,
   return pid;
 }
 
-// The exit status, or 128 + the signal that killed it (as a shell says).
+// A process killed by signal S reads as 1000 + S: unlike a shell's 128 + S,
+// that cannot be confused with exiting 130 after handling SIGINT.
+inline int exit_code_of(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+}
+
+// The exit status (exit_code_of).
 inline int wait_for_process(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_of(status);
 }
 
 // True once the process has ended (its status then in *status).
 inline bool process_ended(pid_t pid, int* status) {
   int raw = 0;
   if (waitpid(pid, &raw, WNOHANG) != pid) return false;
-  *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  *status = exit_code_of(raw);
   return true;
 }
 
