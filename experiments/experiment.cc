@@ -327,6 +327,14 @@ ExperimentOutcome run_experiment(const ExperimentConfig& config, const std::stri
   }
   outcome.interrupt_signal = nets::interrupt_signal();
 
+  // Nothing new: the summary and plots on disk already describe runs.csv,
+  // and their header names the invocation that trained (keep it).
+  const fs::path summary_file = dir / "summary.md";
+  if (outcome.trained == 0 && outcome.interrupt_signal == 0 && fs::exists(summary_file) &&
+      (!options.plots || fs::exists(dir / "plots" / "curves.png"))) {
+    outcome.summary = read_file(summary_file);
+    return outcome;
+  }
   // The summary of everything in runs.csv, whichever invocation ran it.
   SummaryContext context;
   context.name = name;
@@ -335,7 +343,7 @@ ExperimentOutcome run_experiment(const ExperimentConfig& config, const std::stri
   context.wall_seconds = seconds_since(start);
   context.machine = machine_info();
   outcome.summary = summary_markdown(config, read_runs_table(runs_csv.string()), context);
-  nets::write_file_atomically(dir / "summary.md", outcome.summary);
+  nets::write_file_atomically(summary_file, outcome.summary);
   if (options.plots && outcome.interrupt_signal == 0)
     outcome.plots_failed = !render_plots(dir, options.out);
   return outcome;

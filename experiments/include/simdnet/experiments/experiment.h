@@ -11,6 +11,9 @@
 //     checkpoints/             the state of a run a signal interrupted: the
 //                              rerun continues it exactly (removed when done)
 //
+// A rerun that trains nothing leaves summary.md and plots/ as they are: their
+// header names the invocation that did the training.
+//
 // A run's rows are appended in one write when it finishes. SIGINT/SIGTERM
 // (nets/interrupt.h) ends the current step, saves the run's training state
 // and its per-epoch test accuracies, writes the summary of what is done, and
