@@ -160,14 +160,6 @@ namespace {
 // Fixed blocks of elements, independent of the thread count.
 constexpr size_t kBlock = 16384;
 
-template <class Body>
-void for_each_block(size_t n, const Body& body) {
-  parallel_for(block_count(n, kBlock), [&](size_t b) {
-    const size_t begin = b * kBlock;
-    body(begin, std::min(kBlock, n - begin));
-  });
-}
-
 // The fused overloads' blocks: the parameters' arrays laid end to end, cut
 // into kBlock elements of that concatenation. body(p, i, n) runs on elements
 // [i, i + n) of parameters[p], for each piece of a block, in order.
@@ -193,13 +185,14 @@ void for_each_fused_block(std::span<const ParameterArrays> parameters, const Bod
 
 }  // namespace
 
+// The single-array updates: their own checks (messages without a parameter
+// index), then the fused update on a one-parameter list, whose blocks are then
+// exactly the fixed kBlock blocks of that array.
 void sgd_update(std::span<float> w, std::span<const float> dw, const SgdConfig& config) {
   detail::check_config("sgd_update", config);
   detail::check_length("sgd_update", "dw", dw.size(), w.size());
-  for_each_block(w.size(), [&](size_t i, size_t n) {
-    HWY_DYNAMIC_DISPATCH(Sgd)(w.data() + i, dw.data() + i, n, config.learning_rate,
-                              config.weight_decay);
-  });
+  const ParameterArrays one{w, dw, {}, {}};
+  sgd_update(std::span<const ParameterArrays>(&one, 1), config);
 }
 
 void sgd_momentum_update(std::span<float> w, std::span<const float> dw,
@@ -207,10 +200,8 @@ void sgd_momentum_update(std::span<float> w, std::span<const float> dw,
   detail::check_config("sgd_momentum_update", config);
   detail::check_length("sgd_momentum_update", "dw", dw.size(), w.size());
   detail::check_length("sgd_momentum_update", "velocity", velocity.size(), w.size());
-  for_each_block(w.size(), [&](size_t i, size_t n) {
-    HWY_DYNAMIC_DISPATCH(Momentum)(w.data() + i, dw.data() + i, velocity.data() + i, n,
-                                   config.learning_rate, config.momentum, config.weight_decay);
-  });
+  const ParameterArrays one{w, dw, velocity, {}};
+  sgd_momentum_update(std::span<const ParameterArrays>(&one, 1), config);
 }
 
 void nesterov_update(std::span<float> w, std::span<const float> dw, std::span<float> velocity,
@@ -218,10 +209,8 @@ void nesterov_update(std::span<float> w, std::span<const float> dw, std::span<fl
   detail::check_config("nesterov_update", config);
   detail::check_length("nesterov_update", "dw", dw.size(), w.size());
   detail::check_length("nesterov_update", "velocity", velocity.size(), w.size());
-  for_each_block(w.size(), [&](size_t i, size_t n) {
-    HWY_DYNAMIC_DISPATCH(Nesterov)(w.data() + i, dw.data() + i, velocity.data() + i, n,
-                                   config.learning_rate, config.momentum, config.weight_decay);
-  });
+  const ParameterArrays one{w, dw, velocity, {}};
+  nesterov_update(std::span<const ParameterArrays>(&one, 1), config);
 }
 
 void rmsprop_update(std::span<float> w, std::span<const float> dw, std::span<float> cache,
@@ -229,12 +218,8 @@ void rmsprop_update(std::span<float> w, std::span<const float> dw, std::span<flo
   detail::check_config("rmsprop_update", config);
   detail::check_length("rmsprop_update", "dw", dw.size(), w.size());
   detail::check_length("rmsprop_update", "cache", cache.size(), w.size());
-  const float one_minus_decay = static_cast<float>(1.0 - double(config.decay_rate));
-  for_each_block(w.size(), [&](size_t i, size_t n) {
-    HWY_DYNAMIC_DISPATCH(Rmsprop)(w.data() + i, dw.data() + i, cache.data() + i, n,
-                                  config.learning_rate, config.decay_rate, one_minus_decay,
-                                  config.epsilon, config.weight_decay);
-  });
+  const ParameterArrays one{w, dw, cache, {}};
+  rmsprop_update(std::span<const ParameterArrays>(&one, 1), config);
 }
 
 void adam_update(std::span<float> w, std::span<const float> dw, std::span<float> m,
@@ -243,18 +228,8 @@ void adam_update(std::span<float> w, std::span<const float> dw, std::span<float>
   detail::check_length("adam_update", "dw", dw.size(), w.size());
   detail::check_length("adam_update", "m", m.size(), w.size());
   detail::check_length("adam_update", "v", v.size(), w.size());
-  // Per-call scalars in double: 1 - beta and the bias corrections 1 / (1 - beta^t).
-  const double b1 = config.beta1, b2 = config.beta2;
-  const float one_minus_b1 = static_cast<float>(1.0 - b1);
-  const float one_minus_b2 = static_cast<float>(1.0 - b2);
-  const float inv_correction1 = static_cast<float>(1.0 / (1.0 - std::pow(b1, double(t))));
-  const float inv_correction2 = static_cast<float>(1.0 / (1.0 - std::pow(b2, double(t))));
-  for_each_block(w.size(), [&](size_t i, size_t n) {
-    HWY_DYNAMIC_DISPATCH(Adam)(w.data() + i, dw.data() + i, m.data() + i, v.data() + i, n,
-                               config.learning_rate, config.beta1, one_minus_b1, config.beta2,
-                               one_minus_b2, inv_correction1, inv_correction2, config.epsilon,
-                               config.weight_decay);
-  });
+  const ParameterArrays one{w, dw, m, v};
+  adam_update(std::span<const ParameterArrays>(&one, 1), config, t);
 }
 
 void sgd_update(std::span<const ParameterArrays> parameters, const SgdConfig& config) {
@@ -300,7 +275,7 @@ void adam_update(std::span<const ParameterArrays> parameters, const AdamConfig& 
                  int64_t t) {
   detail::check_config("adam_update", config, t);
   detail::check_parameters("adam_update", parameters, 2);
-  // The per-call scalars of the single-array adam_update, computed the same way.
+  // Per-call scalars in double: 1 - beta and the bias corrections 1 / (1 - beta^t).
   const double b1 = config.beta1, b2 = config.beta2;
   const float one_minus_b1 = static_cast<float>(1.0 - b1);
   const float one_minus_b2 = static_cast<float>(1.0 - b2);
