@@ -1,4 +1,5 @@
-// matmul, per target: GotoBLAS/BLIS cache blocking around the micro-kernel.
+// matmul, per target: GotoBLAS/BLIS cache blocking around the micro-kernel,
+// and the split of C into strips for threads (MatmulParallel, at the end).
 //
 // The five loops of GotoBLAS (BLIS numbers them 5..1 from the outside), in
 // the order they run here, outermost first, with the job of each:
@@ -8,11 +9,9 @@
 //                     C[i,j] = ((c0 + Σ_{k ∈ block 0} a_ik·b_kj) + Σ_{k ∈ block 1} …) + …
 //                   c0 = C[i,j] (accumulate) or 0; bias and ReLU come with the
 //                   store of the last block. Each block of op(A) and op(B) is
-//                   packed into panels right before it is used (or, with
-//                   several threads, while the previous block is computed).
-//   loop 5, jc, NC } the tiles of C, MC rows × NC columns, one parallel task
-//   loop 3, ic, MC }   each (no two tasks write the same element of C); a
-//                      tile's A block MC×KC and B block KC×NC sit in L2.
+//                   packed into panels right before it is used.
+//   loop 5, jc, NC } the tiles of C, MC rows × NC columns; a tile's A block
+//   loop 3, ic, MC }   MC×KC and B block KC×NC sit in L2.
 //   loop 2, ir, MR: the A panels of the tile, C rows [ir, ir + MR); one MR×KC
 //                   A panel stays in L1 while loop 1 runs.
 //   loop 1, jr, NR: the B panels of the tile, C columns [jr, jr + NR); KC×NR
@@ -47,16 +46,11 @@ namespace simdnet::kernels::HWY_NAMESPACE {
 inline constexpr size_t kMatmulKc = 256;
 inline constexpr size_t kMatmulMc = 16 * kMatmulMr;
 inline constexpr size_t kMatmulNc = 8 * kMatmulNr;
-// The tile grid is refined until it has this many tiles (room for load balance
-// on a few threads), unless a tile would then do less than kMatmulMinTileFlops
-// per k block (about 10 µs on one core: well above TBB's cost per task).
-inline constexpr size_t kMatmulMinTiles = 8;
-inline constexpr double kMatmulMinTileFlops = 2e6;
-// Floats packed per packing task.
-inline constexpr size_t kMatmulPackTaskFloats = 32 * 1024;
 
 // The blocking of one problem. It depends on (m, n, k) and the target only,
-// never on the thread count: that is what makes the result bit-identical.
+// never on the thread count; and each element of C sums its k blocks in the
+// same order under any blocking with the same kc, which depends on k alone.
+// That is what makes the result bit-identical for any thread count.
 struct MatmulBlocking {
   size_t kc = 0, k_blocks = 1;    // k block b covers [b·kc, min(k, (b+1)·kc))
   size_t m_panels, n_panels;      // ⌈m/MR⌉ A panels, ⌈n/NR⌉ B panels
@@ -83,19 +77,6 @@ inline MatmulBlocking PlanMatmul(size_t m, size_t n, size_t k) {
   p.n_panels = CeilDiv(n, NR);
   p.tile_m = std::min(p.m_panels, kMatmulMc / MR);
   p.tile_n = std::min(p.n_panels, kMatmulNc / NR);
-  auto tiles = [&] { return CeilDiv(p.m_panels, p.tile_m) * CeilDiv(p.n_panels, p.tile_n); };
-  while (tiles() < kMatmulMinTiles) {
-    const double tile_flops = 2.0 * double(p.tile_m * MR) * double(p.tile_n * NR) * double(p.kc);
-    if (tile_flops < 2 * kMatmulMinTileFlops) break;
-    // Halve the longer side of the tile (in floats of C).
-    if (p.tile_m > 1 && (p.tile_m * MR >= p.tile_n * NR || p.tile_n == 1)) {
-      p.tile_m = CeilDiv(p.tile_m, 2);
-    } else if (p.tile_n > 1) {
-      p.tile_n = CeilDiv(p.tile_n, 2);
-    } else {
-      break;
-    }
-  }
   p.row_tiles = CeilDiv(p.m_panels, p.tile_m);
   p.col_tiles = CeilDiv(p.n_panels, p.tile_n);
   return p;
@@ -146,103 +127,141 @@ inline void PackSources(const detail::MatmulProblem& pr, const MatmulBlocking& b
                                           : PrefetchRegion(pr.b + k0 * pr.ldb, kc, pr.ldb, pr.n);
 }
 
-// C = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ) for m, n >= 1.
+// C = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ) for m, n >= 1, on
+// the calling thread.
 inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspace& workspace) {
   constexpr size_t MR = kMatmulMr, NR = kMatmulNr;
   const MatmulBlocking bl = PlanMatmul(pr.m, pr.n, pr.k);
 
-  // Packed layout of one k block (kc_b = its kc): A panel p at p·kc_b·MR,
-  // then B panel q at (m_panels·MR + q·NR)·kc_b, each kc_b×R floats. With
-  // several threads there are two such buffers, and block b+1 is packed while
-  // block b is computed; one thread packs each block right before computing
-  // it, into one buffer that stays in L2. Packing is an exact copy, so this
-  // choice does not change a single bit of C.
-  const bool pipelined = thread_count() > 1;
-  const size_t a_floats = bl.m_panels * MR, b_floats = bl.n_panels * NR;
-  const size_t buffer_floats = (a_floats + b_floats) * bl.kc;
-  float* const packed = workspace.reserve(std::max<size_t>(1, (pipelined ? 2 : 1) * buffer_floats));
-  auto buffer = [&](size_t blk) { return packed + (pipelined ? blk % 2 : 0) * buffer_floats; };
-
-  // Packing tasks of one block: groups of A panels, then groups of B panels.
-  const size_t kc_or_1 = std::max<size_t>(1, bl.kc);
-  const size_t a_group = std::max<size_t>(1, kMatmulPackTaskFloats / (kc_or_1 * MR));
-  const size_t b_group = std::max<size_t>(1, kMatmulPackTaskFloats / (kc_or_1 * NR));
-  const size_t a_tasks = CeilDiv(bl.m_panels, a_group), b_tasks = CeilDiv(bl.n_panels, b_group);
-  const size_t pack_tasks = bl.kc > 0 ? a_tasks + b_tasks : 0;
-  auto pack = [&](size_t blk, size_t t) {
-    const size_t kc = bl.block_kc(blk, pr.k);
-    float* const dst = buffer(blk);
-    if (t < a_tasks) {
-      const size_t p0 = t * a_group, p1 = std::min(bl.m_panels, p0 + a_group);
-      PackAPanels(pr, bl, blk, p0, p1, dst + p0 * kc * MR);
-    } else {
-      const size_t q0 = (t - a_tasks) * b_group, q1 = std::min(bl.n_panels, q0 + b_group);
-      PackBPanels(pr, bl, blk, q0, q1, dst + (a_floats + q0 * NR) * kc);
-    }
-  };
-
-  // Loops 5 and 3 (jc, ic): one task per tile of C, for k block `blk`.
-  // Micro-kernel call number g (row-major over all tiles' panel pairs)
-  // prefetches lines [g·per_call, (g+1)·per_call) of the next block's sources.
-  const size_t tiles = bl.row_tiles * bl.col_tiles;
-  auto compute_tile = [&](size_t blk, size_t tile, const PrefetchRegion (&next)[2],
-                          size_t per_call) {
-    const bool first = blk == 0, last = blk + 1 == bl.k_blocks;
-    const size_t kc = bl.block_kc(blk, pr.k);
-    const float* const packed_a = buffer(blk);
-    const float* const packed_b = packed_a + a_floats * kc;
-    const size_t ti = tile / bl.col_tiles, tj = tile % bl.col_tiles;
-    const size_t p_begin = ti * bl.tile_m, p_end = std::min(bl.m_panels, p_begin + bl.tile_m);
-    const size_t q_begin = tj * bl.tile_n, q_end = std::min(bl.n_panels, q_begin + bl.tile_n);
-    const size_t calls_before = p_begin * bl.n_panels + (p_end - p_begin) * q_begin;
-    PrefetchCursor prefetch(next, calls_before * per_call,
-                            (p_end - p_begin) * (q_end - q_begin) * per_call);
-    // Loop 2 (ir): rows i0 = p·MR of the tile; the A panel stays in L1.
-    for (size_t p = p_begin; p < p_end; ++p) {
-      const size_t i0 = p * MR;
-      const float* a = packed_a + p * kc * MR;
-      // Loop 1 (jr): columns j0 = q·NR of the tile; B panels stream from L2.
-      for (size_t q = q_begin; q < q_end; ++q) {
-        const size_t j0 = q * NR;
-        const TileStore out{pr.c + i0 * pr.ldc + j0,
-                            pr.ldc,
-                            std::min(MR, pr.m - i0),
-                            std::min(NR, pr.n - j0),
-                            !first || pr.accumulate,
-                            last && pr.bias ? pr.bias + j0 : nullptr,
-                            last && pr.relu,
-                            last && pr.mask ? pr.mask + i0 * pr.ldm + j0 : nullptr,
-                            pr.ldm};
-        MicroKernelForTile(a, packed_b + q * kc * NR, kc, out, prefetch, per_call);
-      }
-    }
-  };
+  // The packed panels of one k block: all of op(B)'s (kc × n, used by every
+  // row of tiles), then one row of tiles' A panels (tile_m·MR × kc), packed
+  // right before that row of tiles is computed. Both stay in this core's L2:
+  // op(A)'s block in full (m × kc) would not, for large m.
+  const size_t b_floats = bl.n_panels * NR * bl.kc;
+  float* const packed_b = workspace.reserve(std::max<size_t>(1, b_floats + bl.tile_m * MR * bl.kc));
+  float* const packed_a = packed_b + b_floats;
 
   // Loop 4 (pc): k blocks in ascending order; the first one starts from C
-  // (accumulate) or from zero, the last one applies bias and ReLU.
-  if (!pipelined) {
-    for (size_t blk = 0; blk < bl.k_blocks; ++blk) {
-      PrefetchRegion next[2];
-      PackSources(pr, bl, blk + 1, next);
-      const size_t per_call = CeilDiv(next[0].lines() + next[1].lines(), bl.m_panels * bl.n_panels);
-      for (size_t t = 0; t < pack_tasks; ++t) pack(blk, t);
-      for (size_t t = 0; t < tiles; ++t) compute_tile(blk, t, next, per_call);
-    }
-    return;
-  }
-  // Tasks [0, tiles) compute block blk, the rest pack block blk + 1.
-  parallel_for(pack_tasks, [&](size_t t) { pack(0, t); });
+  // (accumulate) or from zero, the last one applies the epilogue.
   for (size_t blk = 0; blk < bl.k_blocks; ++blk) {
-    const PrefetchRegion none[2];
-    const size_t packs = blk + 1 < bl.k_blocks ? pack_tasks : 0;
-    parallel_for(tiles + packs, [&](size_t t) {
-      if (t < tiles) {
-        compute_tile(blk, t, none, 0);
-      } else {
-        pack(blk + 1, t - tiles);
+    const bool first = blk == 0, last = blk + 1 == bl.k_blocks;
+    const size_t kc = bl.block_kc(blk, pr.k);
+    PackBPanels(pr, bl, blk, 0, bl.n_panels, packed_b);
+
+    // While this block computes, micro-kernel call number g (row-major over
+    // all tiles' panel pairs) prefetches lines [g·per_call, (g+1)·per_call)
+    // of what packing the next block will read.
+    PrefetchRegion next[2];
+    PackSources(pr, bl, blk + 1, next);
+    const size_t per_call = CeilDiv(next[0].lines() + next[1].lines(), bl.m_panels * bl.n_panels);
+
+    // Loops 3 and 5 (ic, jc): the tiles of C, a row of tiles at a time.
+    for (size_t ti = 0; ti < bl.row_tiles; ++ti) {
+      const size_t p_begin = ti * bl.tile_m, p_end = std::min(bl.m_panels, p_begin + bl.tile_m);
+      PackAPanels(pr, bl, blk, p_begin, p_end, packed_a);
+      for (size_t tj = 0; tj < bl.col_tiles; ++tj) {
+        const size_t q_begin = tj * bl.tile_n, q_end = std::min(bl.n_panels, q_begin + bl.tile_n);
+        const size_t calls_before = p_begin * bl.n_panels + (p_end - p_begin) * q_begin;
+        PrefetchCursor prefetch(next, calls_before * per_call,
+                                (p_end - p_begin) * (q_end - q_begin) * per_call);
+        // Loop 2 (ir): rows i0 = p·MR of the tile; the A panel stays in L1.
+        for (size_t p = p_begin; p < p_end; ++p) {
+          const size_t i0 = p * MR;
+          const float* a = packed_a + (p - p_begin) * kc * MR;
+          // Loop 1 (jr): columns j0 = q·NR of the tile; B panels stream from L2.
+          for (size_t q = q_begin; q < q_end; ++q) {
+            const size_t j0 = q * NR;
+            const TileStore out{pr.c + i0 * pr.ldc + j0,
+                                pr.ldc,
+                                std::min(MR, pr.m - i0),
+                                std::min(NR, pr.n - j0),
+                                !first || pr.accumulate,
+                                last && pr.bias ? pr.bias + j0 : nullptr,
+                                last && pr.relu,
+                                last && pr.mask ? pr.mask + i0 * pr.ldm + j0 : nullptr,
+                                pr.ldm};
+            MicroKernelForTile(a, packed_b + q * kc * NR, kc, out, prefetch, per_call);
+          }
+        }
       }
-    });
+    }
   }
+}
+
+// Threads: C is cut into a grid of gm × gn strips, one task each, and each
+// task runs MatmulBlocked on its strip with its own packing buffer (in its own
+// core's L2): no synchronisation between k blocks, at the price of packing
+// op(A) gn times and op(B) gm times in all. Strips split rows at whole A
+// panels (MR) and columns at whole vectors. The grid minimises the estimated
+// time of one strip, in FLOP-equivalents on one core:
+//   2·rows·cols·k                        multiply-adds
+//   + kPackFlops·(rows·k + k·cols)       packing its A rows and B columns
+//   + kTaskFlops                         if there is more than one strip
+// over gm·gn <= threads. Which strip an element of C falls in does not change
+// how it is summed, so the grid (and the thread count) leaves C's bits alone.
+struct MatmulGrid {
+  size_t gm = 1, gn = 1;
+};
+
+// Packing moves about 6 floats per ns on one core where the FMAs do 170
+// FLOP per ns (AVX-512, measured): one packed float costs ~30 FLOPs.
+inline constexpr double kMatmulPackFlops = 30;
+// A parallel_for's task costs a few µs: ~1 MFLOP of one core.
+inline constexpr double kMatmulTaskFlops = 1e6;
+
+inline MatmulGrid PlanMatmulGrid(size_t m, size_t n, size_t k, size_t threads) {
+  const size_t L = kMatmulLanes;
+  const size_t row_units = CeilDiv(m, kMatmulMr), col_units = CeilDiv(n, L);
+  MatmulGrid best;
+  double best_cost = 0;
+  for (size_t gm = 1; gm <= std::min(threads, row_units); ++gm) {
+    for (size_t gn = 1; gm * gn <= threads && gn <= col_units; ++gn) {
+      const double rows = double(CeilDiv(row_units, gm) * kMatmulMr);
+      const double cols = double(CeilDiv(col_units, gn) * L);
+      const double cost = 2 * rows * cols * double(k) +
+                          kMatmulPackFlops * (rows + cols) * double(k) +
+                          (gm * gn > 1 ? kMatmulTaskFlops : 0);
+      if (gm * gn == 1 || cost < best_cost) {
+        best = {gm, gn};
+        best_cost = cost;
+      }
+    }
+  }
+  return best;
+}
+
+// Strip [u0, u1) of `units` units of `unit` indices, cut as evenly as whole units allow.
+inline size_t StripStart(size_t strip, size_t strips, size_t units, size_t unit) {
+  return (strip * units / strips) * unit;
+}
+
+// The part of the problem that writes C rows [i0, i1) and columns [j0, j1).
+inline detail::MatmulProblem SubProblem(const detail::MatmulProblem& pr, size_t i0, size_t i1,
+                                        size_t j0, size_t j1) {
+  detail::MatmulProblem sub = pr;
+  sub.a = pr.form == MatmulForm::kTN ? pr.a + i0 : pr.a + i0 * pr.lda;
+  sub.b = pr.form == MatmulForm::kNT ? pr.b + j0 * pr.ldb : pr.b + j0;
+  sub.c = pr.c + i0 * pr.ldc + j0;
+  sub.bias = pr.bias ? pr.bias + j0 : nullptr;
+  sub.mask = pr.mask ? pr.mask + i0 * pr.ldm + j0 : nullptr;
+  sub.m = i1 - i0;
+  sub.n = j1 - j0;
+  return sub;
+}
+
+inline void MatmulParallel(const detail::MatmulProblem& pr) {
+  const MatmulGrid grid = PlanMatmulGrid(pr.m, pr.n, pr.k, size_t(thread_count()));
+  const size_t row_units = CeilDiv(pr.m, kMatmulMr), col_units = CeilDiv(pr.n, kMatmulLanes);
+  parallel_for(grid.gm * grid.gn, [&](size_t strip) {
+    const size_t si = strip / grid.gn, sj = strip % grid.gn;
+    const size_t i0 = StripStart(si, grid.gm, row_units, kMatmulMr);
+    const size_t i1 = std::min(pr.m, StripStart(si + 1, grid.gm, row_units, kMatmulMr));
+    const size_t j0 = StripStart(sj, grid.gn, col_units, kMatmulLanes);
+    const size_t j1 = std::min(pr.n, StripStart(sj + 1, grid.gn, col_units, kMatmulLanes));
+    // This thread's packing buffer, for this strip only (kernels/scratch.h).
+    detail::ScratchLease<float> workspace;
+    MatmulBlocked(SubProblem(pr, i0, i1, j0, j1), workspace.buffer());
+  });
 }
 
 }  // namespace simdnet::kernels::HWY_NAMESPACE

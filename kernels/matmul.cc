@@ -8,9 +8,7 @@
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnet::kernels::HWY_NAMESPACE {
-void Matmul(const detail::MatmulProblem& problem, detail::MatmulWorkspace& workspace) {
-  MatmulBlocked(problem, workspace);
-}
+void Matmul(const detail::MatmulProblem& problem) { MatmulParallel(problem); }
 }  // namespace simdnet::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -51,8 +49,7 @@ void matmul(MatmulForm form, ConstMatrixView a, ConstMatrixView b, MatrixView c,
                                       epilogue.relu,
                                       epilogue.relu_mask.data,
                                       epilogue.relu_mask.stride};
-  detail::ScratchLease<float> workspace;
-  HWY_DYNAMIC_DISPATCH(Matmul)(problem, workspace.buffer());
+  HWY_DYNAMIC_DISPATCH(Matmul)(problem);
 }
 
 }  // namespace simdnet::kernels

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -74,6 +75,34 @@ TEST_P(MatmulTest, BitIdenticalAcrossThreads) {
     }
     return out;
   });
+}
+
+// With more threads than a dimension has panels or vectors, the strips
+// (kernels/matmul-inl.h, MatmulParallel) must still cover C exactly once:
+// shapes thinner than one panel or one vector, on 7 and 16 threads, against 1.
+TEST_P(MatmulTest, StripsCoverThinShapesOnManyThreads) {
+  const struct {
+    size_t m, n, k;
+  } shapes[] = {{5, 300, 700}, {300, 5, 700}, {1, 1, 1}, {9, 17, 2000}, {100, 100, 3072}, {2, 4096, 64}};
+  const int before = kernels::thread_count();
+  for (const auto& s : shapes) {
+    const auto a = random_matrix(s.m, s.k, 61), b = random_matrix(s.k, s.n, 62);
+    const std::vector<float> bias = random_vector(s.n, 63);
+    auto run = [&] {
+      kernels::Matrix c(s.m, s.n);
+      kernels::matmul(MatmulForm::kNN, a.view(), b.view(), c.view(), {.bias = bias, .relu = true});
+      std::vector<uint32_t> bits(s.m * s.n);  // compared as bits: 0 and -0 differ
+      std::memcpy(bits.data(), c.data(), bits.size() * sizeof(float));
+      return bits;
+    };
+    kernels::set_thread_count(1);
+    const auto single = run();
+    for (int threads : {7, 16}) {
+      kernels::set_thread_count(threads);
+      EXPECT_EQ(single, run()) << s.m << "x" << s.n << "x" << s.k << " on " << threads << " threads";
+    }
+  }
+  kernels::set_thread_count(before);
 }
 
 // The ReLU backward fused into the store (relu_mask = y) gives the bits of
