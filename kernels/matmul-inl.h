@@ -46,6 +46,14 @@ namespace simdnet::kernels::HWY_NAMESPACE {
 inline constexpr size_t kMatmulKc = 256;
 inline constexpr size_t kMatmulMc = 16 * kMatmulMr;
 inline constexpr size_t kMatmulNc = 8 * kMatmulNr;
+// op(B)'s whole panels are read in place, not packed, where B is contiguous
+// along j (NN, TN) and packing would cost more than it saves. Packing moves
+// each float of op(B) once per k block, ~30 FLOPs of time (below); reading in
+// place slows the 2·m FLOPs done per float of op(B) by ~1.5% (measured at
+// ldb = 512). So in place pays for m up to ~1000 rows of C; not at all when
+// ldb is a multiple of 1024 floats (4 KB): then every row of the panel maps
+// to the same L1 sets and the panel thrashes them.
+inline constexpr size_t kMatmulInPlaceBMaxRows = 768;
 
 // The blocking of one problem. It depends on (m, n, k) and the target only,
 // never on the thread count; and each element of C sums its k blocks in the
@@ -134,9 +142,13 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
   const MatmulBlocking bl = PlanMatmul(pr.m, pr.n, pr.k);
 
   // The packed panels of one k block: all of op(B)'s (kc × n, used by every
-  // row of tiles), then one row of tiles' A panels (tile_m·MR × kc), packed
+  // row of tiles; or only its last, partial panel where the whole ones are
+  // read in place), then one row of tiles' A panels (tile_m·MR × kc), packed
   // right before that row of tiles is computed. Both stay in this core's L2:
   // op(A)'s block in full (m × kc) would not, for large m.
+  const bool b_in_place = pr.form != MatmulForm::kNT && pr.m <= kMatmulInPlaceBMaxRows &&
+                          pr.ldb % 1024 != 0;
+  const size_t b_packed_from = b_in_place ? pr.n / NR : 0;  // the first packed B panel
   const size_t b_floats = bl.n_panels * NR * bl.kc;
   float* const packed_b = workspace.reserve(std::max<size_t>(1, b_floats + bl.tile_m * MR * bl.kc));
   float* const packed_a = packed_b + b_floats;
@@ -146,7 +158,7 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
   for (size_t blk = 0; blk < bl.k_blocks; ++blk) {
     const bool first = blk == 0, last = blk + 1 == bl.k_blocks;
     const size_t kc = bl.block_kc(blk, pr.k);
-    PackBPanels(pr, bl, blk, 0, bl.n_panels, packed_b);
+    PackBPanels(pr, bl, blk, b_packed_from, bl.n_panels, packed_b + b_packed_from * kc * NR);
 
     // While this block computes, micro-kernel call number g (row-major over
     // all tiles' panel pairs) prefetches lines [g·per_call, (g+1)·per_call)
@@ -180,7 +192,10 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
                                 last && pr.relu,
                                 last && pr.mask ? pr.mask + i0 * pr.ldm + j0 : nullptr,
                                 pr.ldm};
-            MicroKernelForTile(a, packed_b + q * kc * NR, kc, out, prefetch, per_call);
+            const BPanel b = q < b_packed_from
+                                 ? BPanel{pr.b + bl.block_k0(blk) * pr.ldb + j0, pr.ldb}
+                                 : BPanel{packed_b + q * kc * NR, NR};
+            MicroKernelForTile(a, b, kc, out, prefetch, per_call);
           }
         }
       }

@@ -1,12 +1,13 @@
 // The matmul micro-kernel: one MR×NR tile of C from one packed A panel
-// (MR rows of op(A) over kc) and one packed B panel (NR columns of op(B) over
-// kc), held in MR·NV vector registers for the whole k loop:
+// (MR rows of op(A) over kc) and one B panel (NR columns of op(B) over kc,
+// packed, or read in place with row stride s), held in MR·NV vector
+// registers for the whole k loop:
 //
-//   acc[i][v] = Σ_k  a[k·MR + i] · b[k·NR + v·L .. + L)      (L lanes, NR = NV·L)
+//   acc[i][v] = Σ_k  a[k·MR + i] · b[k·s + v·L .. + L)      (L lanes, NR = NV·L; s = NR packed)
 //
 // then stored once, with the epilogue of the last k block fused into the store.
-// The panels are zero-padded (matmul_pack-inl.h), so the k loop never looks at
-// the edges of C; only the store does.
+// Packed panels are zero-padded (matmul_pack-inl.h) and in-place panels are
+// whole, so the k loop never looks at the edges of C; only the store does.
 #if defined(SIMDNET_KERNELS_MATMUL_MICROKERNEL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDNET_KERNELS_MATMUL_MICROKERNEL_INL_H_
 #undef SIMDNET_KERNELS_MATMUL_MICROKERNEL_INL_H_
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -92,16 +94,29 @@ HWY_INLINE void MicroKernelStep(D d, V (&acc)[MRA][NVA], const float* HWY_RESTRI
   }
 }
 
+// A panel of op(B) as the micro-kernel reads it: kc rows of NR floats,
+// `stride` floats apart. Packed panels have stride NR; a panel read in place
+// from B (NN and TN forms, where op(B)'s rows are B's rows) has stride ldb.
+struct BPanel {
+  const float* p;
+  size_t stride;
+};
+
+// How many rows ahead an in-place B panel is prefetched: its rows are ldb
+// apart, a stride the hardware prefetchers do not follow. 8 steps of k are
+// ~100 cycles at full FMA rate, about one L2 latency plus its queue.
+inline constexpr size_t kMatmulBRowsAhead = 8;
+
 // C tile (+)= A panel · B panel over kc, then the epilogue. a: kc×MR floats,
-// b: kc×NR floats, both as packed by matmul_pack-inl.h. Computes the first MRA
-// rows and the first NVA vectors of each row of the MR×NV tile: fewer only
-// for the last panels of a C whose height or width leaves them narrower (the
-// packed panels keep their MR and NR strides, and their zero padding).
+// as packed by matmul_pack-inl.h; b: kc rows of NR floats. Computes the first
+// MRA rows and the first NVA vectors of each row of the MR×NV tile: fewer
+// only for the last panels of a C whose height or width leaves them narrower
+// (packed panels keep their MR and NR strides, and their zero padding).
 // Takes up to `budget` lines from `prefetch`, one per step of k.
 template <size_t MRA, size_t NVA>
-HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, size_t kc,
+HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, BPanel bp, size_t kc,
                             const TileStore& out, PrefetchCursor& prefetch, size_t budget) {
-  constexpr size_t MR = kMatmulMr, L = kMatmulLanes, NR = kMatmulNr;
+  constexpr size_t MR = kMatmulMr, L = kMatmulLanes;
   static_assert(MRA >= 1 && MRA <= MR && NVA >= 1 && NVA <= kMatmulNv);
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
@@ -124,12 +139,33 @@ HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, const float* HWY_RESTRI
 
   // The k loop: NVA loads of B, MRA broadcasts of A, MRA·NVA FMAs per step.
   const size_t prefetching = std::min({kc, budget, prefetch.left()});
-  size_t k = 0;
-  for (; k < prefetching; ++k, a += MR, b += NR) {
-    prefetch.Next();
-    MicroKernelStep(d, acc, a, b);
+  // Two copies of the loop, so that the packed case pays no test per step:
+  // an in-place panel also fetches row k + ahead's lines of B.
+  auto k_loop = [&](auto in_place) {
+    const float* HWY_RESTRICT b = bp.p;
+    auto fetch_b_ahead = [&] {
+      HWY_UNROLL(4)
+      for (size_t v = 0; v < NVA; ++v) hwy::Prefetch(b + kMatmulBRowsAhead * bp.stride + v * L);
+    };
+    size_t k = 0;
+    for (; k < prefetching; ++k, a += MR, b += bp.stride) {
+      prefetch.Next();
+      if constexpr (in_place) fetch_b_ahead();
+      MicroKernelStep(d, acc, a, b);
+    }
+    if constexpr (in_place) {
+      for (; k + kMatmulBRowsAhead < kc; ++k, a += MR, b += bp.stride) {
+        fetch_b_ahead();
+        MicroKernelStep(d, acc, a, b);
+      }
+    }
+    for (; k < kc; ++k, a += MR, b += bp.stride) MicroKernelStep(d, acc, a, b);
+  };
+  if (bp.stride != kMatmulNr) {
+    k_loop(std::true_type());
+  } else {
+    k_loop(std::false_type());
   }
-  for (; k < kc; ++k, a += MR, b += NR) MicroKernelStep(d, acc, a, b);
 
   // The store, with the edge test the k loop did without (constant i and v,
   // so that acc stays in registers).
@@ -150,8 +186,8 @@ HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, const float* HWY_RESTRI
 // MicroKernel<MRA, NVA> with the fewest vectors NVA that cover out.cols, and
 // MRA = MR/2 rows where those cover out.rows.
 template <size_t MRA, size_t NVA = kMatmulNv>
-HWY_INLINE void MicroKernelForWidth(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
-                                    size_t kc, const TileStore& out, PrefetchCursor& prefetch,
+HWY_INLINE void MicroKernelForWidth(const float* HWY_RESTRICT a, BPanel b, size_t kc,
+                                    const TileStore& out, PrefetchCursor& prefetch,
                                     size_t budget) {
   if constexpr (NVA > 1) {
     if (out.cols <= (NVA - 1) * kMatmulLanes) {
@@ -161,9 +197,8 @@ HWY_INLINE void MicroKernelForWidth(const float* HWY_RESTRICT a, const float* HW
   MicroKernel<MRA, NVA>(a, b, kc, out, prefetch, budget);
 }
 
-HWY_INLINE void MicroKernelForTile(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
-                                   size_t kc, const TileStore& out, PrefetchCursor& prefetch,
-                                   size_t budget) {
+HWY_INLINE void MicroKernelForTile(const float* HWY_RESTRICT a, BPanel b, size_t kc,
+                                   const TileStore& out, PrefetchCursor& prefetch, size_t budget) {
   constexpr size_t kHalf = kMatmulMr / 2;
   if (kHalf > 0 && out.rows <= kHalf) {
     return MicroKernelForWidth<(kHalf > 0 ? kHalf : 1)>(a, b, kc, out, prefetch, budget);
