@@ -135,9 +135,20 @@ inline void PackSources(const detail::MatmulProblem& pr, const MatmulBlocking& b
                                           : PrefetchRegion(pr.b + k0 * pr.ldb, kc, pr.ldb, pr.n);
 }
 
+// The first panel of op(B) that is packed: those before it are whole panels
+// read in place (kMatmulInPlaceBMaxRows), or none.
+inline size_t FirstPackedBPanel(const detail::MatmulProblem& pr) {
+  const bool in_place =
+      pr.form != MatmulForm::kNT && pr.m <= kMatmulInPlaceBMaxRows && pr.ldb % 1024 != 0;
+  return in_place ? pr.n / kMatmulNr : 0;
+}
+
 // C = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ) for m, n >= 1, on
-// the calling thread.
-inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspace& workspace) {
+// the calling thread. pack = false skips all packing and computes on what
+// the workspace holds from an earlier call of the same problem: only
+// bench/matmul_parts_bench does that, to time the micro-kernels alone.
+inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspace& workspace,
+                          bool pack = true) {
   constexpr size_t MR = kMatmulMr, NR = kMatmulNr;
   const MatmulBlocking bl = PlanMatmul(pr.m, pr.n, pr.k);
 
@@ -146,9 +157,7 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
   // read in place), then one row of tiles' A panels (tile_m·MR × kc), packed
   // right before that row of tiles is computed. Both stay in this core's L2:
   // op(A)'s block in full (m × kc) would not, for large m.
-  const bool b_in_place = pr.form != MatmulForm::kNT && pr.m <= kMatmulInPlaceBMaxRows &&
-                          pr.ldb % 1024 != 0;
-  const size_t b_packed_from = b_in_place ? pr.n / NR : 0;  // the first packed B panel
+  const size_t b_packed_from = FirstPackedBPanel(pr);
   const size_t b_floats = bl.n_panels * NR * bl.kc;
   float* const packed_b = workspace.reserve(std::max<size_t>(1, b_floats + bl.tile_m * MR * bl.kc));
   float* const packed_a = packed_b + b_floats;
@@ -158,7 +167,7 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
   for (size_t blk = 0; blk < bl.k_blocks; ++blk) {
     const bool first = blk == 0, last = blk + 1 == bl.k_blocks;
     const size_t kc = bl.block_kc(blk, pr.k);
-    PackBPanels(pr, bl, blk, b_packed_from, bl.n_panels, packed_b + b_packed_from * kc * NR);
+    if (pack) PackBPanels(pr, bl, blk, b_packed_from, bl.n_panels, packed_b + b_packed_from * kc * NR);
 
     // While this block computes, micro-kernel call number g (row-major over
     // all tiles' panel pairs) prefetches lines [g·per_call, (g+1)·per_call)
@@ -170,7 +179,7 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
     // Loops 3 and 5 (ic, jc): the tiles of C, a row of tiles at a time.
     for (size_t ti = 0; ti < bl.row_tiles; ++ti) {
       const size_t p_begin = ti * bl.tile_m, p_end = std::min(bl.m_panels, p_begin + bl.tile_m);
-      PackAPanels(pr, bl, blk, p_begin, p_end, packed_a);
+      if (pack) PackAPanels(pr, bl, blk, p_begin, p_end, packed_a);
       for (size_t tj = 0; tj < bl.col_tiles; ++tj) {
         const size_t q_begin = tj * bl.tile_n, q_end = std::min(bl.n_panels, q_begin + bl.tile_n);
         const size_t calls_before = p_begin * bl.n_panels + (p_end - p_begin) * q_begin;

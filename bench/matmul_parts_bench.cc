@@ -1,0 +1,105 @@
+// Where a matmul's time goes, on one thread: the whole call, then its parts
+// run alone on the same problem, each as the GFLOP/s the whole product would
+// reach if that part were all there is (2·M·N·K ÷ the part's time). So a
+// part's share of the whole call's time is  whole ÷ part:
+//
+//   matmul_parts/whole/<shape>        kernels::matmul
+//   matmul_parts/micro_kernels/<shape> the tile loops and micro-kernels on
+//                                     panels already packed (no packing)
+//   matmul_parts/pack_a/<shape>       packing op(A), every k block
+//   matmul_parts/pack_b/<shape>       packing op(B) (the panels not read in place)
+//
+// micro_kernels ÷ matmul_bench's fma_peak is how close the register-blocked inner loops come
+// to the FMA units' limit with their data in cache; the packing shares are
+// what the data movement around them costs. The parts do not quite add up to
+// the whole: a part run alone finds caches the whole call would have shared.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "bench/matmul_parts_bench.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/matmul-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdnet::bench::HWY_NAMESPACE {
+namespace K = simdnet::kernels::HWY_NAMESPACE;
+using kernels::detail::MatmulProblem;
+using kernels::detail::MatmulWorkspace;
+
+// part 0: the whole call; 1: micro-kernels only (on what `workspace` holds
+// from an earlier whole call); 2: packing op(A); 3: packing op(B).
+void RunMatmulPart(const MatmulProblem& pr, MatmulWorkspace& workspace, int part) {
+  if (part <= 1) return K::MatmulBlocked(pr, workspace, /*pack=*/part == 0);
+  const K::MatmulBlocking bl = K::PlanMatmul(pr.m, pr.n, pr.k);
+  const size_t first_b = K::FirstPackedBPanel(pr);
+  float* const dst = workspace.reserve(
+      std::max(bl.m_panels * K::kMatmulMr, bl.n_panels * K::kMatmulNr) * std::max<size_t>(1, bl.kc));
+  for (size_t blk = 0; blk < bl.k_blocks; ++blk) {
+    if (part == 2) {
+      K::PackAPanels(pr, bl, blk, 0, bl.m_panels, dst);
+    } else {
+      K::PackBPanels(pr, bl, blk, first_b, bl.n_panels, dst);
+    }
+  }
+}
+
+}  // namespace simdnet::bench::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <memory>
+#include <string>
+
+#include "kernels/matmul_internal.h"
+
+#include "simdnet/kernels/matmul.h"
+#include "simdnet/kernels/parallel.h"
+#include "support/bench_util.h"
+#include "support/shapes.h"
+
+namespace simdnet::bench {
+HWY_EXPORT(RunMatmulPart);
+
+namespace {
+
+using kernels::detail::MatmulProblem;
+using kernels::detail::MatmulWorkspace;
+
+void register_parts(const MatmulShape& s) {
+  using kernels::MatmulForm;
+  const bool ta = s.form == MatmulForm::kTN, tb = s.form == MatmulForm::kNT;
+  auto a = std::make_shared<kernels::Matrix>(filled(ta ? s.k : s.m, ta ? s.m : s.k, 1));
+  auto b = std::make_shared<kernels::Matrix>(filled(tb ? s.n : s.k, tb ? s.k : s.n, 2));
+  auto c = std::make_shared<kernels::Matrix>(s.m, s.n);
+  const MatmulProblem problem{s.form, a->data(), a->stride(), b->data(), b->stride(), c->data(),
+                              c->stride(), s.m, s.n, s.k, false, nullptr, false, nullptr, 0};
+  // One workspace per part, so that the micro-kernels' part finds the panels
+  // of its own last whole call (register_rate's warm-up call makes one).
+  const std::string shape = std::string(kernels::matmul_form_name(s.form)) + "_" +
+                            std::to_string(s.m) + "x" + std::to_string(s.n) + "x" +
+                            std::to_string(s.k);
+  const double flops = 2.0 * double(s.m) * double(s.n) * double(s.k);
+  const char* names[] = {"whole", "micro_kernels", "pack_a", "pack_b"};
+  for (int part = 0; part < 4; ++part) {
+    auto workspace = std::make_shared<MatmulWorkspace>();
+    register_rate("matmul_parts", names[part], shape, 1, {Unit::kGflops, flops},
+                  [=, first = std::make_shared<bool>(true)] {
+                    (void)a, (void)b, (void)c;  // the problem's matrices live as long as this
+                    if (part == 1 && *first) {  // pack once, as the whole call does
+                      HWY_DYNAMIC_DISPATCH(RunMatmulPart)(problem, *workspace, 0);
+                      *first = false;
+                    }
+                    HWY_DYNAMIC_DISPATCH(RunMatmulPart)(problem, *workspace, part);
+                  });
+  }
+}
+
+}  // namespace
+}  // namespace simdnet::bench
+
+int main(int argc, char** argv) {
+  using namespace simdnet::bench;
+  simdnet::kernels::set_thread_count(1);
+  for (const auto& s : matmul_shapes()) register_parts(s);
+  return run_benchmarks(argc, argv);
+}
+#endif  // HWY_ONCE
