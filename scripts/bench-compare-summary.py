@@ -229,7 +229,32 @@ def commit():
         return "unknown"
 
 
-def write_md(path, rows, args):
+def parts_table(raw):
+    """matmul_parts_bench (1 thread): each part's share of the whole call's time."""
+    peak = raw.get(("fma_peak", "regs", 1), {}).get("simd")
+    parts = sorted((shape, impls) for (k, shape, t), impls in raw.items() if k == "matmul_parts")
+    if not parts or not peak:
+        return []
+    peak = median(peak)
+    lines = ["| shape | whole | × fma-peak | micro-kernels alone | × fma-peak | packing op(A) | "
+             "packing op(B) | rest |", "|---|---|---|---|---|---|---|---|"]
+    for shape, impls in parts:
+        if not all(p in impls for p in ("whole", "micro_kernels", "pack_a", "pack_b")):
+            continue
+        whole, micro, pa, pb = (median(impls[p]) for p in ("whole", "micro_kernels", "pack_a", "pack_b"))
+        share = {p: whole / v for p, v in (("micro", micro), ("a", pa), ("b", pb))}
+        rest = 1 - share["micro"] - share["a"] - share["b"]
+        lines.append(f"| {shape} | {whole:.1f} GFLOP/s | {whole / peak:.2f} | {micro:.1f} GFLOP/s | "
+                     f"{micro / peak:.2f} | {100 * share['a']:.0f}% | {100 * share['b']:.0f}% | "
+                     f"{100 * rest:.0f}% |")
+    return ["", "## matmul: where the time goes (1 thread)", "",
+            "From `matmul_parts_bench`: each part run alone, as a share of the whole call's time "
+            "(micro-kernels alone: the tile loops on panels already packed; packing: op(A)'s and "
+            "op(B)'s panels for every k block; rest: what the parts alone do not account for, "
+            "negative where they overlap in the whole call).", ""] + lines
+
+
+def write_md(path, rows, args, raw):
     lines = [
         "# simdnet vs its peers",
         "",
@@ -259,6 +284,7 @@ def write_md(path, rows, args):
         fam = [r for r in rows if family_of(r["kernel"]) == family]
         if fam:
             lines += ["", f"## {family}", ""] + table(fam, order)
+    lines += parts_table(raw)
     lines += ["", "Plots: `plots/<family>.png` / `.svg`; every value: `summary.csv`."]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -315,7 +341,8 @@ def main():
     ap.add_argument("--load", default="?", help="load averages around the run (1, 5, 15 min)")
     ap.add_argument("raw", nargs="+")
     args = ap.parse_args()
-    rows = build_rows(load(args.raw))
+    raw = load(args.raw)
+    rows = build_rows(raw)
     if not rows:
         sys.exit(f"bench-compare-summary: no simdnet rows in {len(args.raw)} files")
     with open(os.path.join(args.out, "summary.csv"), "w", newline="") as f:
@@ -325,7 +352,7 @@ def main():
         for r in rows:
             w.writerow({**r, "simdnet": f"{r['simdnet']:.6g}", "peer_value": f"{r['peer_value']:.6g}",
                         "ratio": f"{r['ratio']:.4f}"})
-    write_md(os.path.join(args.out, "summary.md"), rows, args)
+    write_md(os.path.join(args.out, "summary.md"), rows, args, raw)
     os.makedirs(os.path.join(args.out, "plots"), exist_ok=True)
     plot(rows, os.path.join(args.out, "plots"))
     with open(os.path.join(args.out, "summary.md")) as f:
