@@ -5,15 +5,17 @@
 // Each timed call is net.loss_and_gradients on the next batch of consecutive
 // training rows (a view, no gather: the Solver's row gather is the only part
 // not timed here; `simdnet train` times it) and Optimizer::step.
-// Counters: GFLOP/s = 6 · params · batch per step (2 forward + 4 backward
-// FLOPs per weight and sample; the first layer's dx, which the net skips, is
-// included, so this slightly overstates the work) and samples/s.
+// Counters: GFLOP/s of the step's needed work, per sample 2 forward + 4
+// backward FLOPs (dW and dx) per weight, less the first layer's dx, which
+// the net skips: 6·Σ d_i·d_{i+1} − 2·d_0·d_1 for layer widths d_0..d_L (the
+// FLOP-floor arithmetic of scripts/bench-compare-summary.py); and samples/s.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <exception>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "simdnet/kernels/parallel.h"
 #include "simdnet/nets/data.h"
@@ -42,12 +44,17 @@ struct Trainer {
     optimizer.step(net.parameters());
     ++step;
   }
-  size_t parameter_count() const {
-    size_t n = 0;
-    for (const auto& p : net.parameters()) n += p.value.rows() * p.value.cols();
-    return n;
-  }
+
 };
+
+double needed_flops_per_sample(const nets::NetSpec& spec) {
+  std::vector<size_t> widths{spec.input_dim};
+  widths.insert(widths.end(), spec.hidden_dims.begin(), spec.hidden_dims.end());
+  widths.push_back(spec.num_classes);
+  double weights = 0;
+  for (size_t i = 0; i + 1 < widths.size(); ++i) weights += double(widths[i] * widths[i + 1]);
+  return 6 * weights - 2 * double(widths[0] * widths[1]);
+}
 
 }  // namespace
 
@@ -72,9 +79,8 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 3; ++i) trainer.train_step();  // warm caches and the allocator
         for (auto _ : state) trainer.train_step();
         const double batch = double(t.batch);
-        state.counters["GFLOP/s"] =
-            benchmark::Counter(6e-9 * double(trainer.parameter_count()) * batch,
-                               benchmark::Counter::kIsIterationInvariantRate);
+        state.counters["GFLOP/s"] = benchmark::Counter(
+            1e-9 * needed_flops_per_sample(t.spec) * batch, benchmark::Counter::kIsIterationInvariantRate);
         state.counters["samples/s"] =
             benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
       })->UseRealTime()->MinTime(0.3);
