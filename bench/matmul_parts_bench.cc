@@ -8,9 +8,11 @@
 //                                     panels already packed (no packing)
 //   matmul_parts/pack_a/<shape>       packing op(A), every k block
 //   matmul_parts/pack_b/<shape>       packing op(B) (the panels not read in place)
+//   matmul_parts/micro_kernel_hot/... the micro-kernel alone on panels that
+//                                     stay in L1/L2: its ceiling
 //
-// micro_kernels ÷ matmul_bench's fma_peak is how close the register-blocked inner loops come
-// to the FMA units' limit with their data in cache; the packing shares are
+// micro_kernel_hot ÷ matmul_bench's fma_peak is how close the register-blocked
+// inner loop comes to the FMA units' limit with its data in cache; the packing shares are
 // what the data movement around them costs. The parts do not quite add up to
 // the whole: a part run alone finds caches the whole call would have shared.
 #undef HWY_TARGET_INCLUDE
@@ -42,6 +44,30 @@ void RunMatmulPart(const MatmulProblem& pr, MatmulWorkspace& workspace, int part
   }
 }
 
+// The micro-kernel's ceiling: C (+)= the 16 A panels × 8 B panels of one
+// MC × NC tile at kc = 256 (128 KB of A and 384 KB of B panels: the L2 blocks
+// of matmul-inl.h), over and over, so that the panels stay in cache. Returns
+// the FLOPs of one call.
+double HotMicroKernels(float* a, float* b, float* c) {
+  constexpr size_t kc = 256, a_panels = 16, b_panels = 8;
+  constexpr size_t MR = K::kMatmulMr, NR = K::kMatmulNr, ldc = b_panels * NR;
+  const K::PrefetchRegion none[2];
+  for (size_t p = 0; p < a_panels; ++p) {
+    for (size_t q = 0; q < b_panels; ++q) {
+      K::PrefetchCursor prefetch(none, 0, 0);
+      const K::TileStore out{c + p * MR * ldc + q * NR, ldc, MR, NR, true, nullptr, false,
+                             nullptr, 0};
+      K::MicroKernelForTile(a + p * kc * MR, K::BPanel{b + q * kc * NR, NR}, kc, out, prefetch, 0);
+    }
+  }
+  return 2.0 * double(a_panels * MR) * double(b_panels * NR) * double(kc);
+}
+
+size_t HotMicroKernelFloats(int which) {  // 0: A panels, 1: B panels, 2: C
+  constexpr size_t kc = 256, MR = K::kMatmulMr, NR = K::kMatmulNr;
+  return which == 0 ? 16 * MR * kc : which == 1 ? 8 * NR * kc : 16 * MR * 8 * NR;
+}
+
 }  // namespace simdnet::bench::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -58,6 +84,8 @@ HWY_AFTER_NAMESPACE();
 
 namespace simdnet::bench {
 HWY_EXPORT(RunMatmulPart);
+HWY_EXPORT(HotMicroKernels);
+HWY_EXPORT(HotMicroKernelFloats);
 
 namespace {
 
@@ -93,12 +121,24 @@ void register_parts(const MatmulShape& s) {
   }
 }
 
+void register_hot_micro_kernels() {
+  auto floats = [](int which) { return HWY_DYNAMIC_DISPATCH(HotMicroKernelFloats)(which); };
+  auto a = std::make_shared<kernels::Matrix>(filled(1, floats(0), 3));
+  auto b = std::make_shared<kernels::Matrix>(filled(1, floats(1), 4));
+  auto c = std::make_shared<kernels::Matrix>(filled(1, floats(2), 5));
+  const double flops = HWY_DYNAMIC_DISPATCH(HotMicroKernels)(a->data(), b->data(), c->data());
+  register_rate("matmul_parts", "micro_kernel_hot", "tile_in_L2", 1, {Unit::kGflops, flops}, [=] {
+    HWY_DYNAMIC_DISPATCH(HotMicroKernels)(a->data(), b->data(), c->data());
+  });
+}
+
 }  // namespace
 }  // namespace simdnet::bench
 
 int main(int argc, char** argv) {
   using namespace simdnet::bench;
   simdnet::kernels::set_thread_count(1);
+  register_hot_micro_kernels();
   for (const auto& s : matmul_shapes()) register_parts(s);
   return run_benchmarks(argc, argv);
 }

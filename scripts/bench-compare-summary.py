@@ -232,7 +232,9 @@ def commit():
 def parts_table(raw):
     """matmul_parts_bench (1 thread): each part's share of the whole call's time."""
     peak = raw.get(("fma_peak", "regs", 1), {}).get("simd")
-    parts = sorted((shape, impls) for (k, shape, t), impls in raw.items() if k == "matmul_parts")
+    parts = sorted((shape, impls) for (k, shape, t), impls in raw.items()
+                   if k == "matmul_parts" and "whole" in impls)
+    hot = raw.get(("matmul_parts", "tile_in_L2", 1), {}).get("micro_kernel_hot")
     if not parts or not peak:
         return []
     peak = median(peak)
@@ -251,7 +253,10 @@ def parts_table(raw):
             "From `matmul_parts_bench`: each part run alone, as a share of the whole call's time "
             "(micro-kernels alone: the tile loops on panels already packed; packing: op(A)'s and "
             "op(B)'s panels for every k block; rest: what the parts alone do not account for, "
-            "negative where they overlap in the whole call).", ""] + lines
+            "negative where they overlap in the whole call).", ""] + lines + ([
+            "", f"The micro-kernel alone on panels that stay in L2 (one 128 x 384 tile of C, "
+            f"kc = 256, over and over): {median(hot):.1f} GFLOP/s, "
+            f"{median(hot) / peak:.2f} of the FMA peak."] if hot else [])
 
 
 def write_md(path, rows, args, raw):
