@@ -30,7 +30,9 @@ using kernels::detail::MatmulWorkspace;
 // part 0: the whole call; 1: micro-kernels only (on what `workspace` holds
 // from an earlier whole call); 2: packing op(A); 3: packing op(B).
 void RunMatmulPart(const MatmulProblem& pr, MatmulWorkspace& workspace, int part) {
-  if (part <= 1) return K::MatmulBlocked(pr, workspace, /*pack=*/part == 0);
+  if (part <= 1) {
+    return K::MatmulBlocked(pr, workspace.reserve(K::MatmulPackedFloats(pr)), /*pack=*/part == 0);
+  }
   const K::MatmulBlocking bl = K::PlanMatmul(pr.m, pr.n, pr.k);
   const size_t first_b = K::FirstPackedBPanel(pr);
   float* const dst = workspace.reserve(

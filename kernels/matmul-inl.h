@@ -143,24 +143,29 @@ inline size_t FirstPackedBPanel(const detail::MatmulProblem& pr) {
   return in_place ? pr.n / kMatmulNr : 0;
 }
 
+// The packed panels of one k block: all of op(B)'s (kc × n, used by every
+// row of tiles; or only its last, partial panel where the whole ones are read
+// in place), then one row of tiles' A panels (tile_m·MR × kc), packed right
+// before that row of tiles is computed. Both stay in this core's L2: op(A)'s
+// block in full (m × kc) would not, for large m. In floats, a multiple of 16
+// (one cache line), so that buffers placed one after another share no line.
+inline size_t MatmulPackedFloats(const detail::MatmulProblem& pr) {
+  const MatmulBlocking bl = PlanMatmul(pr.m, pr.n, pr.k);
+  return CeilDiv(std::max<size_t>(1, (bl.n_panels * kMatmulNr + bl.tile_m * kMatmulMr) * bl.kc),
+                 16) * 16;
+}
+
 // C = relu?( op(A)·op(B) + bias + (accumulate ? C : 0) ) for m, n >= 1, on
-// the calling thread. pack = false skips all packing and computes on what
-// the workspace holds from an earlier call of the same problem: only
+// the calling thread, packing into `packed` (MatmulPackedFloats(pr) floats,
+// 64-byte aligned). pack = false skips all packing and computes on what
+// `packed` holds from an earlier call of the same problem: only
 // bench/matmul_parts_bench does that, to time the micro-kernels alone.
-inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspace& workspace,
-                          bool pack = true) {
+inline void MatmulBlocked(const detail::MatmulProblem& pr, float* packed, bool pack = true) {
   constexpr size_t MR = kMatmulMr, NR = kMatmulNr;
   const MatmulBlocking bl = PlanMatmul(pr.m, pr.n, pr.k);
-
-  // The packed panels of one k block: all of op(B)'s (kc × n, used by every
-  // row of tiles; or only its last, partial panel where the whole ones are
-  // read in place), then one row of tiles' A panels (tile_m·MR × kc), packed
-  // right before that row of tiles is computed. Both stay in this core's L2:
-  // op(A)'s block in full (m × kc) would not, for large m.
   const size_t b_packed_from = FirstPackedBPanel(pr);
-  const size_t b_floats = bl.n_panels * NR * bl.kc;
-  float* const packed_b = workspace.reserve(std::max<size_t>(1, b_floats + bl.tile_m * MR * bl.kc));
-  float* const packed_a = packed_b + b_floats;
+  float* const packed_b = packed;
+  float* const packed_a = packed_b + bl.n_panels * NR * bl.kc;
 
   // Loop 4 (pc): k blocks in ascending order; the first one starts from C
   // (accumulate) or from zero, the last one applies the epilogue.
@@ -213,8 +218,9 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, detail::MatmulWorkspa
 }
 
 // Threads: C is cut into a grid of gm × gn strips, one task each, and each
-// task runs MatmulBlocked on its strip with its own packing buffer (in its own
-// core's L2): no synchronisation between k blocks, at the price of packing
+// task runs MatmulBlocked on its strip with its own packing buffer (filled by
+// the core that runs it, so in that core's L2): no synchronisation between k
+// blocks, at the price of packing
 // op(A) gn times and op(B) gm times in all. Strips split rows at whole A
 // panels (MR) and columns at whole vectors. The grid minimises the estimated
 // time of one strip, in FLOP-equivalents on one core:
@@ -273,18 +279,33 @@ inline detail::MatmulProblem SubProblem(const detail::MatmulProblem& pr, size_t 
   return sub;
 }
 
+// The strips' packing buffers are slices of one buffer of the calling
+// thread's (kernels/scratch.h), not each worker's own: which worker runs
+// which strip changes from call to call, and a worker's first strip, or a
+// larger one than before, would otherwise allocate in the middle of training.
 inline void MatmulParallel(const detail::MatmulProblem& pr) {
   const MatmulGrid grid = PlanMatmulGrid(pr.m, pr.n, pr.k, size_t(thread_count()));
+  const size_t strips = grid.gm * grid.gn;
   const size_t row_units = CeilDiv(pr.m, kMatmulMr), col_units = CeilDiv(pr.n, kMatmulLanes);
-  parallel_for(grid.gm * grid.gn, [&](size_t strip) {
+  auto strip_problem = [&](size_t strip) {
     const size_t si = strip / grid.gn, sj = strip % grid.gn;
     const size_t i0 = StripStart(si, grid.gm, row_units, kMatmulMr);
     const size_t i1 = std::min(pr.m, StripStart(si + 1, grid.gm, row_units, kMatmulMr));
     const size_t j0 = StripStart(sj, grid.gn, col_units, kMatmulLanes);
     const size_t j1 = std::min(pr.n, StripStart(sj + 1, grid.gn, col_units, kMatmulLanes));
-    // This thread's packing buffer, for this strip only (kernels/scratch.h).
-    detail::ScratchLease<float> workspace;
-    MatmulBlocked(SubProblem(pr, i0, i1, j0, j1), workspace.buffer());
+    return SubProblem(pr, i0, i1, j0, j1);
+  };
+  // Strip s packs into floats [offset(s), offset(s + 1)) of the buffer. The
+  // grid has at most thread_count() strips.
+  auto offset = [&](size_t s) {
+    size_t floats = 0;
+    for (size_t t = 0; t < s; ++t) floats += MatmulPackedFloats(strip_problem(t));
+    return floats;
+  };
+  detail::ScratchLease<float> workspace;
+  float* const packed = workspace.reserve(offset(strips));
+  parallel_for(strips, [&](size_t strip) {
+    MatmulBlocked(strip_problem(strip), packed + offset(strip));
   });
 }
 
