@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -118,16 +119,25 @@ TEST_F(ExperimentCli, RerunTrainsNothingAndOneOrTwoThreadsGiveTheSameRows) {
 }
 
 TEST_F(ExperimentCli, SignalMidRunThenRerunGivesTheUninterruptedRows) {
+  const auto reference_start = std::chrono::steady_clock::now();
   ASSERT_EQ(run("--threads 2 --results reference --no-plots"), 0) << out() << err();
   const std::vector<std::string> reference = without_timing(runs("reference"));
   ASSERT_EQ(reference.size(), 18u);
+  // About one run's time (the sweep has 6), so that a signal sent within it
+  // after a run's line mostly lands inside the next run, however fast or
+  // loaded this machine is.
+  const auto run_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - reference_start)
+                          .count() / 6;
 
-  // Interrupt at random moments after the first run's line; each rerun
-  // continues where the last stopped, and the last one completes the sweep.
+  // Interrupt at random moments after a run's line; each rerun continues
+  // where the last stopped. At least 6 times, and until a signal has landed
+  // inside a run (the checkpoint path): a sweep that completes before that
+  // starts over.
   std::mt19937 random(12345);
   bool resumed_a_run = false;
   int interrupts = 0;
-  for (int attempt = 0; attempt < 6; ++attempt) {
+  for (int attempt = 0; attempt < 40 && (attempt < 6 || !resumed_a_run); ++attempt) {
     const int signal = attempt % 2 == 0 ? SIGINT : SIGTERM;
     const pid_t pid = start("--threads 2 --results interrupted --no-plots");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -137,12 +147,16 @@ TEST_F(ExperimentCli, SignalMidRunThenRerunGivesTheUninterruptedRows) {
            out().find("seed=") == std::string::npos && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (!ended) {
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 150)(random)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::uniform_int_distribution<long>(0, std::max<long>(1, run_ms))(random)));
       kill(pid, signal);
       status = simdnet::test::wait_for_process(pid);
     }
-    if (status == 0) break;  // the sweep finished before the signal came
+    if (status == 0) {  // the sweep finished before the signal came
+      if (resumed_a_run) break;
+      fs::remove_all(dir_ / "interrupted");  // start over
+      continue;
+    }
     ++interrupts;
     EXPECT_EQ(status, 128 + signal) << out() << err();
     EXPECT_THAT(err(), HasSubstr("interrupted")) << out();
