@@ -25,7 +25,7 @@ HWY_BEFORE_NAMESPACE();
 namespace simdnet::bench::HWY_NAMESPACE {
 namespace K = simdnet::kernels::HWY_NAMESPACE;
 using kernels::detail::MatmulProblem;
-using kernels::detail::MatmulWorkspace;
+using MatmulWorkspace = kernels::detail::ScratchBuffer<float>;  // a part's packing buffer
 
 // part 0: the whole call; 1: micro-kernels only (on what `workspace` holds
 // from an earlier whole call); 2: packing op(A); 3: packing op(B).
@@ -78,6 +78,7 @@ HWY_AFTER_NAMESPACE();
 #include <string>
 
 #include "kernels/matmul_internal.h"
+#include "kernels/scratch.h"
 
 #include "simdnet/kernels/matmul.h"
 #include "simdnet/kernels/parallel.h"
@@ -92,7 +93,7 @@ HWY_EXPORT(HotMicroKernelFloats);
 namespace {
 
 using kernels::detail::MatmulProblem;
-using kernels::detail::MatmulWorkspace;
+using MatmulWorkspace = kernels::detail::ScratchBuffer<float>;  // a part's packing buffer
 
 void register_parts(const MatmulShape& s) {
   using kernels::MatmulForm;

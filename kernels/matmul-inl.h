@@ -34,6 +34,7 @@
 #include "kernels/matmul_microkernel-inl.h"
 #include "kernels/matmul_pack-inl.h"
 #include "kernels/matmul_prefetch-inl.h"
+#include "kernels/scratch.h"
 #include "simdnet/kernels/parallel.h"
 
 HWY_BEFORE_NAMESPACE();

@@ -1,11 +1,10 @@
 // Target-independent pieces of matmul shared by its dispatcher (matmul.cc,
 // HWY_ONCE part) and its per-target code (matmul-inl.h): the problem as raw
-// pointers, and the packing buffers.
+// pointers.
 #pragma once
 
 #include <cstddef>
 
-#include "kernels/scratch.h"
 #include "simdnet/kernels/matmul.h"
 
 namespace simdnet::kernels::detail {
@@ -29,9 +28,5 @@ struct MatmulProblem {
   const float* mask;
   size_t ldm;
 };
-
-// matmul's packing buffers: this thread's float scratch, leased per call
-// (kernels/scratch.h), so a steady-state call allocates nothing.
-using MatmulWorkspace = ScratchBuffer<float>;
 
 }  // namespace simdnet::kernels::detail
