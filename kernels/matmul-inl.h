@@ -221,12 +221,13 @@ inline void MatmulBlocked(const detail::MatmulProblem& pr, float* packed, bool p
 // Threads: C is cut into a grid of gm × gn strips, one task each, and each
 // task runs MatmulBlocked on its strip with its own packing buffer (filled by
 // the core that runs it, so in that core's L2): no synchronisation between k
-// blocks, at the price of packing
-// op(A) gn times and op(B) gm times in all. Strips split rows at whole A
-// panels (MR) and columns at whole vectors. The grid minimises the estimated
-// time of one strip, in FLOP-equivalents on one core:
+// blocks, at the price of packing op(A) gn times and op(B) gm times in all.
+// Strips split rows at whole A panels (MR) and columns at whole vectors. The
+// grid minimises the estimated time of one strip, in FLOP-equivalents on one
+// core:
 //   2·rows·cols·k                        multiply-adds
-//   + kPackFlops·(rows·k + k·cols)       packing its A rows and B columns
+//   + kPackFlops·(rows·k + k·cols)       packing its A rows and B columns (an
+//                                        upper bound where B is read in place)
 //   + kTaskFlops                         if there is more than one strip
 // over gm·gn <= threads. Which strip an element of C falls in does not change
 // how it is summed, so the grid (and the thread count) leaves C's bits alone.
